@@ -1,0 +1,8 @@
+"""Imports every capability's tables so that ``Base.metadata`` is complete (Alembic, tests)."""
+
+from bansos.auth import models as auth_models
+from bansos.db import AppMeta
+from bansos.registry import models as registry_models
+from bansos.transparency import models as transparency_models
+
+__all__ = ["AppMeta", "auth_models", "registry_models", "transparency_models"]

@@ -1,0 +1,130 @@
+"""Staff accounts: create, authenticate (argon2), sessions as bearer tokens, and role checks.
+
+Roles are few and fixed, and each permission names what it is for, so that a reviewer can read
+in one table who may do what. Revealing a clear NIK is its own permission and is audited.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bansos.auth.models import ROLES, StaffSession, User
+from bansos.core.clock import now
+from bansos.core.errors import Problem
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset({"users.manage", "registry.read", "registry.import", "audit.read"}),
+    "operator": frozenset({"registry.read", "registry.import", "pii.reveal"}),
+    "approver": frozenset({"registry.read"}),
+    "auditor": frozenset({"registry.read", "audit.read"}),
+}
+MAX_FAILED_LOGINS = 5
+LOCK_MINUTES = 15
+MIN_PASSWORD = 12
+
+_hasher = PasswordHasher()
+#: Verified against when the username is unknown, so that timing does not reveal which
+#: usernames exist.
+_DUMMY_HASH = _hasher.hash("not a real password, only for constant-time failures")
+
+
+class AuthProblem(Problem):
+    pass
+
+
+@dataclass(frozen=True)
+class StaffIdentity:
+    user_id: int
+    username: str
+    role: str
+
+    def can(self, permission: str) -> bool:
+        return permission in PERMISSIONS.get(self.role, frozenset())
+
+
+def create_user(
+    session: Session, username: str, password: str, role: str, full_name: str = ""
+) -> User:
+    if role not in ROLES:
+        raise AuthProblem("user.role", role=role)
+    if len(password) < MIN_PASSWORD:
+        raise AuthProblem("user.password_weak")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise AuthProblem("user.exists", username=username)
+    user = User(
+        username=username, full_name=full_name, role=role, password_hash=_hasher.hash(password)
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _token_hash(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+def login(
+    session: Session, username: str, password: str, *, hours: int = 8
+) -> tuple[str, User, datetime]:
+    """A new bearer token, or ``auth.invalid``/``auth.locked``. Five failures lock the account
+    for 15 minutes; the failure is recorded even though the caller sees an error."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active:
+        with contextlib.suppress(VerificationError):
+            _hasher.verify(_DUMMY_HASH, password)
+        raise AuthProblem("auth.invalid")
+    if user.locked_until is not None and user.locked_until > now():
+        raise AuthProblem("auth.locked")
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until = now() + timedelta(minutes=LOCK_MINUTES)
+            user.failed_logins = 0
+        raise AuthProblem("auth.invalid") from None
+    user.failed_logins = 0
+    user.locked_until = None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    token = secrets.token_urlsafe(32)
+    expires_at = now() + timedelta(hours=hours)
+    session.add(StaffSession(token_hash=_token_hash(token), user_id=user.id, expires_at=expires_at))
+    session.flush()
+    return token, user, expires_at
+
+
+def identify(session: Session, token: str) -> StaffIdentity | None:
+    row = session.execute(
+        select(User.id, User.username, User.role, User.active, StaffSession.expires_at,
+               StaffSession.revoked_at)
+        .join(User, StaffSession.user_id == User.id)
+        .where(StaffSession.token_hash == _token_hash(token))
+    ).first()  # fmt: skip
+    if row is None:
+        return None
+    uid, username, role, active, expires_at, revoked_at = row
+    if not active or revoked_at is not None or expires_at <= now():
+        return None
+    return StaffIdentity(uid, username, role)
+
+
+def logout(session: Session, token: str) -> None:
+    found = session.scalar(
+        select(StaffSession).where(StaffSession.token_hash == _token_hash(token))
+    )
+    if found is not None and found.revoked_at is None:
+        found.revoked_at = now()
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.username)))

