@@ -50,7 +50,9 @@ _PG_PROBLEM = _postgres_available()
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     if _PG_PROBLEM and os.environ.get("CI") == "true":
-        raise pytest.UsageError(f"CI=true but PostgreSQL is not reachable at {PG_URL}: {_PG_PROBLEM}")
+        raise pytest.UsageError(
+            f"CI=true but PostgreSQL is not reachable at {PG_URL}: {_PG_PROBLEM}"
+        )
 
 
 @dataclass

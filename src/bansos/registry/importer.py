@@ -133,6 +133,24 @@ def _chunks(rows: Iterable[RawRow | RowProblem], size: int) -> Iterator[list[Raw
         yield chunk
 
 
+def start_run(factory: sessionmaker[Session], kind: str, path: Path, actor: str) -> int:
+    """Record that an import began (who, which file), in its own transaction."""
+    digest = file_sha256(path) if path.is_file() else ""
+    with unit_of_work(factory) as session:
+        run = ImportRun(kind=kind, filename=path.name[:400], file_sha256=digest, actor=actor)
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def record_unreadable(
+    factory: sessionmaker[Session], kind: str, path: Path, actor: str, problem: Problem
+) -> None:
+    """A file that could not be read at all still leaves a failed run in the audit trail."""
+    report = ImportReport(run_id=start_run(factory, kind, path, actor), kind=kind)
+    _finish(factory, report, "failed", _describe(problem))
+
+
 def run_import(
     factory: sessionmaker[Session],
     job: Job[R],
@@ -145,12 +163,7 @@ def run_import(
     progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
     """Run ``job`` over ``path``; raises ``FileProblem`` when nothing at all could be read."""
-    digest = file_sha256(path) if path.exists() else ""
-    with unit_of_work(factory) as session:
-        run = ImportRun(kind=job.kind, filename=path.name[:400], file_sha256=digest, actor=actor)
-        session.add(run)
-        session.flush()
-        run_id = run.id
+    run_id = start_run(factory, job.kind, path, actor)
     report = ImportReport(
         run_id=run_id, kind=job.kind, rejects_path=rejects_path, warnings_path=warnings_path
     )

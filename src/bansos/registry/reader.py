@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 from bansos.core.errors import Problem
 
@@ -23,6 +23,7 @@ FIELD_LIMIT = 10_000
 #: A physical line longer than this is skipped without being held whole in memory.
 LINE_LIMIT = 1_000_000
 _PARQUET_MAGIC = b"PAR1"
+T = TypeVar("T")
 _FORMULA = re.compile(r"^(?:[=@\t\r]|[+-][^\d\s.,+-])")
 
 
@@ -132,6 +133,13 @@ class RowSource:
         return names
 
     # -- rows -----------------------------------------------------------------------------
+
+    def start(self) -> Iterator[RawRow | RowProblem]:
+        """The rows, with the header already read: header problems (missing columns, no rows)
+        raise ``FileProblem`` here, before any import work begins."""
+        rows = iter(self)
+        first = next(rows, None)
+        return rows if first is None else _chain(first, rows)
 
     def __iter__(self) -> Iterator[RawRow | RowProblem]:
         if self.kind == "parquet":
@@ -253,7 +261,7 @@ def _to_text(value: object) -> str:
     return str(value)
 
 
-def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
+def _chain(first: T, rest: Iterator[T]) -> Iterator[T]:
     yield first
     yield from rest
 

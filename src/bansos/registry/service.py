@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -15,9 +15,9 @@ from bansos.core import clock
 from bansos.core.crypto import FieldCipher
 from bansos.core.nik import known_district_codes, parse_nik
 from bansos.registry import civil
-from bansos.registry.importer import ImportReport, Job, run_import
+from bansos.registry.importer import ImportReport, Job, record_unreadable, run_import
 from bansos.registry.models import Household, Person, Region
-from bansos.registry.reader import RawRow, RowProblem, RowSource
+from bansos.registry.reader import FileProblem, RawRow, RowProblem, RowSource
 from bansos.registry.social import ALIASES as SOCIAL_ALIASES
 from bansos.registry.social import REQUIRED as SOCIAL_REQUIRED
 from bansos.registry.social import SocialRecord, SocialRows
@@ -39,9 +39,14 @@ def import_civil(
     factory: sessionmaker[Session], path: Path, cipher: FieldCipher, opts: ImportOptions
 ) -> ImportReport:
     """Upsert a civil-registry extract by NIK (a re-run with a newer extract is a sync)."""
-    source = RowSource(
-        path, required=civil.REQUIRED, optional=civil.OPTIONAL, aliases=civil.ALIASES
-    )
+    try:
+        source = RowSource(
+            path, required=civil.REQUIRED, optional=civil.OPTIONAL, aliases=civil.ALIASES
+        )
+        rows = source.start()
+    except FileProblem as exc:
+        record_unreadable(factory, "civil", path, opts.actor, exc)
+        raise
     known = known_district_codes()
     today = opts.today or clock.today()
 
@@ -55,7 +60,7 @@ def import_civil(
 
     job: Job[civil.CivilRecord] = Job(
         kind="civil",
-        rows=source,
+        rows=rows,
         check=check,
         key=lambda r: r.nik_index,
         row_of=lambda r: r.row,
@@ -71,20 +76,18 @@ def import_social(
     factory: sessionmaker[Session], path: Path, cipher: FieldCipher, opts: ImportOptions
 ) -> ImportReport:
     """Upsert welfare data by KK onto households already known from the civil registry."""
-    source = RowSource(path, required=SOCIAL_REQUIRED, aliases=SOCIAL_ALIASES, keep_extra=True)
-    rows = iter(source)
-    first = next(rows, None)  # reads the header, so that the extra columns are known
+    try:
+        source = RowSource(path, required=SOCIAL_REQUIRED, aliases=SOCIAL_ALIASES, keep_extra=True)
+        rows = source.start()  # reads the header, so that the extra columns are known
+    except FileProblem as exc:
+        record_unreadable(factory, "social", path, opts.actor, exc)
+        raise
     state = SocialRows(source.extra_columns, cipher, known_district_codes(),
                        opts.today or clock.today())  # fmt: skip
 
-    def all_rows() -> Iterator[RawRow | RowProblem]:
-        if first is not None:
-            yield first
-        yield from rows
-
     job: Job[SocialRecord] = Job(
         kind="social",
-        rows=all_rows(),
+        rows=rows,
         check=state.check,
         key=lambda r: r.kk_index,
         row_of=lambda r: r.row,

@@ -9,6 +9,7 @@ rest, so that a rule can rely on ``monthly_income`` always being an integer of r
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -38,6 +39,8 @@ DECLARED_TYPES = {
     "house_floor_area_m2": "int",
     "roof_type": "text",
 }
+_THOUSANDS = re.compile(r"-?\d{1,3}(?:\.\d{3})+")
+_INTEGER = re.compile(r"-?\d{1,18}")
 _TRUE = {"true", "ya", "y", "1", "yes"}
 _FALSE = {"false", "tidak", "t", "0", "no", "n"}
 
@@ -48,8 +51,9 @@ def convert(value: str, kind: str, *, today: date) -> Any:
     if not text:
         return None
     if kind == "int":
-        digits = text.replace(".", "") if text.count(".") and "," not in text else text
-        if not (digits.isdigit() or (digits[:1] == "-" and digits[1:].isdigit())):
+        # "1.500.000" is how Indonesians write 1,500,000; "1.5" is not an integer at all.
+        digits = text.replace(".", "") if _THOUSANDS.fullmatch(text) else text
+        if not _INTEGER.fullmatch(digits):
             raise fields.FieldProblem("value.not_integer")
         return int(digits)
     if kind == "bool":

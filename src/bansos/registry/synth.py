@@ -20,11 +20,9 @@ from __future__ import annotations
 import csv
 import random
 import re
-from bisect import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from itertools import accumulate
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -219,13 +217,12 @@ class _Generator:
         self.fake_kks: dict[str, int] = {}
         self.window: list[tuple[list[str], str]] = []
         self.days: dict[int, tuple[str, str, str]] = {}
-        self.jobs = {
-            k: _expand(v)
-            for k, v in {
-                "mp": _JOBS_MALE_POOR, "mr": _JOBS_MALE_RICH, "fp": _JOBS_FEMALE_POOR,
-                "fr": _JOBS_FEMALE_RICH, "mo": _JOBS_OLD_MALE, "fo": _JOBS_OLD_FEMALE,
-            }.items()
-        }  # fmt: skip
+        # indexed by female + 2 * wealthy, and by female
+        self.adult_jobs = tuple(
+            _expand(t)
+            for t in (_JOBS_MALE_POOR, _JOBS_FEMALE_POOR, _JOBS_MALE_RICH, _JOBS_FEMALE_RICH)
+        )
+        self.old_jobs = (_expand(_JOBS_OLD_MALE), _expand(_JOBS_OLD_FEMALE))
         self.deciles = _expand([(d + 1, w) for d, w in enumerate(_DECILE_WEIGHTS)])
         self.kids = _expand(_KIDS)
         self.roof_poor = _expand(_ROOF_POOR)
@@ -625,8 +622,8 @@ class _Generator:
             f"No. {1 + int(r() * 150)}, RT {_D3[1 + int(r() * 15)]}/RW {_D3[1 + int(r() * 9)]}, "
             f"{dist.kec}"
         )
-        jobs, kabs = self.jobs, self.kab_names
-        wealthy = decile >= 6
+        kabs, old_jobs = self.kab_names, self.old_jobs
+        jobs = self.adult_jobs[2 if decile >= 6 else 0 :]
         elderly = False
         rows = []
         for p in members:
@@ -637,10 +634,9 @@ class _Generator:
                 job = _STUDENT if r() < 0.93 else _NO_WORK
             elif age < 23 and r() < 0.4:
                 job = _STUDENT
-            elif age >= 62:
-                job = self.pick(jobs["fo" if p.female else "mo"])
             else:
-                job = self.pick(jobs[("f" if p.female else "m") + ("r" if wealthy else "p")])
+                table = old_jobs[p.female] if age >= 62 else jobs[p.female]
+                job = table[int(r() * len(table))]
             if r() < 0.15:  # born elsewhere, registered here
                 place = kabs[int(r() * len(kabs))]
             else:

