@@ -339,3 +339,29 @@ def test_report_counts_are_consistent(
     report = run(factory, cipher, write_csv(tmp_path / "civil.csv", rows))
     fields = dataclasses.asdict(report)
     assert fields["rows_read"] == report.accepted + report.rejected == 4
+
+
+def test_same_data_spelled_differently_is_unchanged(
+    tmp_path: Path, factory: sessionmaker[Session], db: Session, cipher: FieldCipher
+) -> None:
+    rows = family(1, 1)
+    run(factory, cipher, write_csv(tmp_path / "v1.csv", rows))
+    respelled = [r | {"sex": "LAKI-LAKI" if r["sex"] == "M" else "PEREMPUAN",
+                      "birth_date": date.fromisoformat(r["birth_date"]).strftime("%d-%m-%Y")}
+                 for r in rows]  # fmt: skip
+    first = run(factory, cipher, write_csv(tmp_path / "v2.csv", respelled))
+    assert (first.added, first.updated, first.unchanged) == (0, 0, 3)
+    again = run(factory, cipher, write_csv(tmp_path / "v3.csv", respelled))
+    assert (again.added, again.updated, again.unchanged) == (0, 0, 3)
+
+
+def test_duplicates_are_caught_on_the_reimport_fast_path(
+    tmp_path: Path, factory: sessionmaker[Session], cipher: FieldCipher
+) -> None:
+    rows = family(1, 1)
+    run(factory, cipher, write_csv(tmp_path / "v1.csv", rows))
+    report = run(factory, cipher, write_csv(tmp_path / "v2.csv", [*rows, rows[0]]), chunk=2)
+    assert (report.unchanged, report.rejected) == (3, 1)
+    assert [(p["row"], p["code"]) for p in problems(report.rejects_path)] == [
+        ("5", "nik.duplicate_in_file")
+    ]

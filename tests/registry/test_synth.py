@@ -178,9 +178,7 @@ def test_regional_naming_patterns(run: Run) -> None:
     bali = [r for r in run.civil if r["region_code"].startswith("51")]
     balinese = [r for r in bali if r["full_name"].split()[0] in ("I", "Ni")]
     assert len(balinese) > len(bali) * 0.7
-    assert all(
-        (r["full_name"].split()[0] == "Ni") == (r["sex"] == "F") for r in balinese
-    )
+    assert all((r["full_name"].split()[0] == "Ni") == (r["sex"] == "F") for r in balinese)
     java = [r for r in run.civil if r["region_code"].startswith("33")]
     assert sum(1 for r in java if " " not in r["full_name"]) > len(java) * 0.1  # Sutrisno
     assert any(r["full_name"].startswith(("Muhammad ", "Siti ", "Nur ")) for r in java)

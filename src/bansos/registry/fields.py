@@ -60,6 +60,15 @@ def parse_date(value: str, *, today: date) -> date:
     """``YYYY-MM-DD`` (the documented format) or ``DD-MM-YYYY``/``DD/MM/YYYY`` (Dukcapil and
     spreadsheet exports); the four-digit year makes the two unambiguous."""
     text = value.strip()
+    if len(text) == 10 and text[4] == "-" and text[7] == "-" and text.isascii():
+        # The common case, parsed in C; anything odd falls through to the careful path.
+        try:
+            out = date.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            if _EARLIEST <= out <= today:
+                return out
     m = _ISO.fullmatch(text)
     if m:
         y, mo, d = int(m[1]), int(m[2]), int(m[3])
@@ -80,12 +89,12 @@ def parse_date(value: str, *, today: date) -> date:
 
 
 def text(value: str, *, required: bool, max_len: int) -> str:
-    out = _SPACES.sub(" ", value.strip())
+    out = " ".join(value.split())  # trims and collapses runs of whitespace
     if not out:
         if required:
             raise FieldProblem("value.required")
         return ""
-    if looks_like_formula(out):
+    if out[0] in "=+-@" and looks_like_formula(out):
         raise FieldProblem("value.formula")
     if len(out) > max_len:
         raise FieldProblem("value.too_long", max=max_len)

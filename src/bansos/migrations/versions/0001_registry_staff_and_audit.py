@@ -165,6 +165,7 @@ def upgrade() -> None:
         sa.Column("death_date", sa.Date(), nullable=True),
         sa.Column("quality_flags", sa.String(length=200), nullable=False),
         sa.Column("row_digest", sa.LargeBinary(length=16), nullable=False),
+        sa.Column("source_digest", sa.LargeBinary(length=16), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.CheckConstraint(
