@@ -18,6 +18,7 @@ from bansos import __version__
 from bansos.core.errors import Problem
 from bansos.core.messages import Lang, both, message
 from bansos.runtime import Runtime, open_runtime
+from bansos.web import logmask
 from bansos.web.api import auth as auth_api
 from bansos.web.api import registry as registry_api
 from bansos.web.deps import HTTPProblem, get_session
@@ -48,6 +49,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = runtime is None
+        logmask.install()
         app.state.runtime = runtime or open_runtime()
         yield
         if owned:
