@@ -335,7 +335,7 @@ def test_a_failing_chunk_commits_nothing_and_a_rerun_completes(
 def test_report_counts_are_consistent(
     tmp_path: Path, factory: sessionmaker[Session], cipher: FieldCipher
 ) -> None:
-    rows = family(1, 1) + [person(40, kk_serial=5) | {"sex": "?"}]
+    rows = [*family(1, 1), person(40, kk_serial=5) | {"sex": "?"}]
     report = run(factory, cipher, write_csv(tmp_path / "civil.csv", rows))
     fields = dataclasses.asdict(report)
     assert fields["rows_read"] == report.accepted + report.rejected == 4

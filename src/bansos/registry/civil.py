@@ -213,7 +213,7 @@ def unchanged_rows(
         Person.nik_index.in_([k[1] for k in keyed])
     )
     # Not dict(result): a Result has .keys() (column names), so dict() would misread it.
-    stored = {idx: digest for idx, digest in session.execute(query)}  # noqa: C416
+    stored = {idx: digest for idx, digest in session.execute(query)}
     return {row: idx for row, idx, digest in keyed if stored.get(idx) == digest}
 
 
