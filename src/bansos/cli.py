@@ -48,8 +48,10 @@ def fail(code: str, **params: object) -> NoReturn:
 def runtime() -> Iterator[Runtime]:
     try:
         rt = open_runtime()
-    except (NotMigrated, MasterKeyError) as exc:
-        fail("key.error", detail=str(exc))
+    except NotMigrated:
+        fail("db.not_migrated")
+    except MasterKeyError as exc:
+        fail(exc.code, **exc.params)
     try:
         yield rt
     finally:
@@ -73,12 +75,12 @@ def db_upgrade() -> None:
         try:
             cipher = load_cipher(settings, create=True)
         except MasterKeyError as exc:
-            fail("key.error", detail=str(exc))
+            fail(exc.code, **exc.params)
         with unit_of_work(session_factory(engine)) as session:
             try:
                 bind_key(session, cipher)
             except MasterKeyError as exc:
-                fail("key.error", detail=str(exc))
+                fail(exc.code, **exc.params)
             added = load_regions(session)
             levels = count_by_level(session)
     finally:

@@ -99,7 +99,11 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # IMMEDIATE takes the write lock at the start, waiting up to busy_timeout for it. A deferred
+    # BEGIN that reads and then writes cannot wait: SQLite answers "database is locked" at once
+    # when another writer got there first. Serialised writers suit the embedded pilot engine;
+    # PostgreSQL is the engine for concurrency.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:

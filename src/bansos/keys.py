@@ -28,14 +28,11 @@ def load_cipher(settings: Settings, *, create: bool = False) -> FieldCipher:
     path = settings.resolved_key_file
     if not path.exists():
         if not create:
-            raise MasterKeyError(
-                f"no master key: set BANSOS_SECRET_KEY or create {path} (`bansos db upgrade` "
-                "creates one)"
-            )
+            raise MasterKeyError("key.missing", path=str(path))
         _write_key_file(path)
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
-        raise MasterKeyError(f"{path} is readable by others (mode {mode:o}); chmod 600 it")
+        raise MasterKeyError("key.permissions", path=str(path), mode=f"{mode:o}")
     return FieldCipher(decode_key(path.read_text(encoding="ascii")))
 
 
@@ -54,7 +51,4 @@ def bind_key(session: Session, cipher: FieldCipher) -> None:
         session.add(AppMeta(key=CHECK_KEY, value=expected))
         session.flush()
     elif row.value != expected:
-        raise MasterKeyError(
-            "the master key does not match this database (it was written with another key); "
-            "restore the right BANSOS_SECRET_KEY or key file"
-        )
+        raise MasterKeyError("key.mismatch")

@@ -1,8 +1,12 @@
 """The real ``bansos`` command, run as a subprocess against SQLite and PostgreSQL.
 
-Each run gets its own environment: ``BANSOS_DATA_DIR`` and ``BANSOS_DATABASE_URL`` point at a
-fresh data folder and database, and any ``BANSOS_*`` variable of the calling shell (notably
-``BANSOS_SECRET_KEY``) is removed, so the key comes from ``<data_dir>/secret.key``.
+Each installation gets its own environment: ``BANSOS_DATA_DIR`` and ``BANSOS_DATABASE_URL``
+point at a fresh data folder and database, and every ``BANSOS_*`` variable of the calling shell
+(notably ``BANSOS_SECRET_KEY``) is removed, so the key comes from ``<data_dir>/secret.key``.
+
+Starting the command costs most of a second of CPU, so the module-scoped fixtures below run the
+commands (one "lane" per engine, in order within a lane, the two lanes side by side on this
+two-core machine) and the tests check what they printed and what the database holds.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ import re
 import stat
 import subprocess
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -37,22 +42,29 @@ CIVIL_REST = (
     '"Jl. Hasanuddin No. 132, Wonosari",BURUH HARIAN LEPAS,'
 )
 
+Result = subprocess.CompletedProcess[str]
 
-def cli_env(data_dir: Path, url: str, **extra: str) -> dict[str, str]:
+
+@dataclass(frozen=True)
+class Call:
+    env: dict[str, str]
+    args: tuple[str, ...]
+    stdin: str | None = None
+
+
+def cli_env(data_dir: Path, url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BANSOS_")}
-    # Wide and plain output, so that messages are not wrapped or coloured.
+    # Wide and plain output, so that messages are neither wrapped nor coloured.
     env.update(COLUMNS="200", NO_COLOR="1", TERM="dumb")
-    env.update(BANSOS_DATA_DIR=str(data_dir), BANSOS_DATABASE_URL=url, **extra)
+    env.update(BANSOS_DATA_DIR=str(data_dir), BANSOS_DATABASE_URL=url)
     return env
 
 
-def run(
-    env: dict[str, str], *args: str, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
+def run(call: Call) -> Result:
     return subprocess.run(
-        [*BANSOS, *args],
-        env=env,
-        input=stdin,
+        [*BANSOS, *call.args],
+        env=call.env,
+        input=call.stdin,
         capture_output=True,
         text=True,
         timeout=180,
@@ -60,46 +72,33 @@ def run(
     )
 
 
-def run_many(
-    calls: list[tuple[dict[str, str], tuple[str, ...], str | None]],
-) -> list[subprocess.CompletedProcess[str]]:
-    """Run independent commands at the same time (each start-up costs most of a second of CPU;
-    this machine has two cores). Only for commands that do not write to the same database."""
-    procs = [
-        (
-            args,
-            subprocess.Popen(
-                [*BANSOS, *args],
-                env=env,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            ),
-            stdin,
-        )
-        for env, args, stdin in calls
-    ]
-    results = []
-    for args, proc, stdin in procs:
-        out, err = proc.communicate(stdin, timeout=180)
-        results.append(subprocess.CompletedProcess([*BANSOS, *args], proc.returncode, out, err))
-    return results
+def run_many(calls: Sequence[Call]) -> list[Result]:
+    """Commands that touch no database, all at once."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return list(pool.map(run, calls))
 
 
-def run_writers(
-    kind: str, calls: list[tuple[dict[str, str], tuple[str, ...], str | None]]
-) -> list[subprocess.CompletedProcess[str]]:
-    """Commands that may write to the database: side by side on PostgreSQL, one after another
-    on SQLite (one writer at a time; see the report on concurrent SQLite writers)."""
-    if kind == "postgresql":
-        return run_many(calls)
-    return [run(env, *args, stdin=stdin) for env, args, stdin in calls]
+def run_lanes(
+    lanes: Mapping[str, Sequence[Call | Callable[[], None]]],
+) -> dict[str, list[Result]]:
+    """Each lane (one per engine) runs its steps in order; the lanes run side by side. A step
+    is a command, or a plain function run between two commands (e.g. a chmod)."""
+
+    def lane(steps: Sequence[Call | Callable[[], None]]) -> list[Result]:
+        results = []
+        for step in steps:
+            if isinstance(step, Call):
+                results.append(run(step))
+            else:
+                step()
+        return results
+
+    with ThreadPoolExecutor(max_workers=len(lanes)) as pool:
+        futures = {kind: pool.submit(lane, steps) for kind, steps in lanes.items()}
+        return {kind: f.result() for kind, f in futures.items()}
 
 
-def assert_clean_failure(
-    result: subprocess.CompletedProcess[str], id_text: str, en_text: str
-) -> None:
+def assert_clean_failure(result: Result, id_text: str, en_text: str) -> None:
     """Exit 1 with the message in Bahasa Indonesia and in English on stderr, no traceback."""
     assert result.returncode == 1, (result.stdout, result.stderr)
     assert "Galat:" in result.stderr and "Error:" in result.stderr, result.stderr
@@ -119,8 +118,12 @@ def new_key() -> str:
     return base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
 
 
-# -- help -------------------------------------------------------------------------------------
+def read_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
 
+
+# -- help -------------------------------------------------------------------------------------
 
 HELP_COMMANDS = [
     (),
@@ -138,14 +141,14 @@ HELP_COMMANDS = [
 @dataclass
 class HelpRuns:
     tmp: Path
-    results: dict[tuple[str, ...], subprocess.CompletedProcess[str]]
+    results: dict[tuple[str, ...], Result]
 
 
 @pytest.fixture(scope="module")
 def help_runs(tmp_path_factory: pytest.TempPathFactory) -> HelpRuns:
     tmp = tmp_path_factory.mktemp("help")
     env = cli_env(tmp / "data", f"sqlite:///{tmp / 'never-created.db'}")
-    results = run_many([(env, (*c, "--help"), None) for c in HELP_COMMANDS])
+    results = run_many([Call(env, (*c, "--help")) for c in HELP_COMMANDS])
     return HelpRuns(tmp, dict(zip(HELP_COMMANDS, results, strict=True)))
 
 
@@ -165,67 +168,7 @@ def test_help(help_runs: HelpRuns, command: tuple[str, ...]) -> None:
     assert not (help_runs.tmp / "never-created.db").exists()
 
 
-# -- db upgrade and the master key ------------------------------------------------------------
-
-
-@pytest.mark.parametrize("kind", ENGINES)
-def test_db_upgrade_creates_schema_regions_and_key(
-    kind: str, tmp_path: Path, fresh_databases: FreshDatabases
-) -> None:
-    data = tmp_path / "data"
-    env = cli_env(data, fresh_databases.url(kind))
-
-    # Before any upgrade, a command that needs the database says what to do.
-    early = run(env, "users", "list")
-    assert_clean_failure(early, "bansos db upgrade", "bansos db upgrade")
-
-    first = run(env, "db", "upgrade")
-    assert first.returncode == 0, first.stderr
-    assert "38 provinsi" in first.stdout
-    assert "514 kabupaten/kota" in first.stdout
-    assert "7277 kecamatan" in first.stdout
-    assert "(7829 baru/new)" in first.stdout
-    key_file = data / "secret.key"
-    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    key = key_file.read_text(encoding="ascii")
-    assert len(base64.urlsafe_b64decode(key.strip() + "==")) == 32
-
-    again = run(env, "db", "upgrade")
-    assert again.returncode == 0, again.stderr
-    assert "38 provinsi" in again.stdout and "(0 baru/new)" in again.stdout
-    assert key_file.read_text(encoding="ascii") == key
-
-    listed, wrong = run_many(
-        [
-            (env, ("users", "list"), None),
-            ({**env, "BANSOS_SECRET_KEY": new_key()}, ("users", "list"), None),
-        ]
-    )
-    assert listed.returncode == 0, listed.stderr
-    assert "username" in listed.stdout
-    # Another key than the one the database was written with is refused, not used.
-    assert_clean_failure(wrong, "Masalah kunci enkripsi", "does not match this database")
-
-
-def test_key_problems_are_clean_errors(tmp_path: Path, fresh_databases: FreshDatabases) -> None:
-    """Key handling happens before the database is touched, so SQLite stands for both."""
-    data = tmp_path / "data"
-    env = cli_env(data, fresh_databases.url("sqlite"))
-    assert run(env, "db", "upgrade").returncode == 0
-    wrong_upgrade, malformed = run_many(
-        [
-            ({**env, "BANSOS_SECRET_KEY": new_key()}, ("db", "upgrade"), None),
-            ({**env, "BANSOS_SECRET_KEY": "dGVsYWx1LXBlbmRlaw"}, ("users", "list"), None),
-        ]
-    )
-    assert_clean_failure(wrong_upgrade, "Masalah kunci enkripsi", "does not match this database")
-    assert_clean_failure(malformed, "Masalah kunci enkripsi", "must be 32 bytes")
-    (data / "secret.key").chmod(0o644)
-    readable = run(env, "users", "list")
-    assert_clean_failure(readable, "Masalah kunci enkripsi", "chmod 600")
-
-
-# -- an installation per engine for imports and users -----------------------------------------
+# -- one installation per engine --------------------------------------------------------------
 
 
 @dataclass
@@ -234,6 +177,11 @@ class Installation:
     data: Path
     env: dict[str, str]
     engine: Engine
+    #: The first ``db upgrade``, on an empty data folder and an empty database.
+    first_upgrade: Result | None = None
+
+    def call(self, *args: str, stdin: str | None = None, **env: str) -> Call:
+        return Call({**self.env, **env}, args, stdin)
 
     def count(self, sql: str) -> int:
         with self.engine.connect() as conn:
@@ -244,77 +192,205 @@ class Installation:
         return self.count("SELECT count(*) FROM people")
 
 
-@pytest.fixture(scope="module", params=ENGINES)
-def installation(
-    request: pytest.FixtureRequest,
+Installations = dict[str, Installation]
+
+
+@pytest.fixture(scope="module")
+def installations(
+    fresh_databases: FreshDatabases, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Installations]:
+    found: Installations = {}
+    for kind in ENGINES:
+        url = fresh_databases.url(kind)
+        data = tmp_path_factory.mktemp(f"cli-{kind}") / "data"
+        found[kind] = Installation(kind, data, cli_env(data, url), make_engine(url))
+    for kind, (first,) in run_lanes(
+        {k: [i.call("db", "upgrade")] for k, i in found.items()}
+    ).items():
+        found[kind].first_upgrade = first
+        assert first.returncode == 0, first.stderr  # every other test needs it
+    yield found
+    for inst in found.values():
+        inst.engine.dispose()
+
+
+# -- db upgrade and the master key ------------------------------------------------------------
+
+
+@dataclass
+class UpgradeRuns:
+    key_before: dict[str, str]
+    results: dict[str, list[Result]]
+
+
+@pytest.fixture(scope="module")
+def upgrade_runs(installations: Installations) -> UpgradeRuns:
+    key_before = {
+        kind: (inst.data / "secret.key").read_text(encoding="ascii")
+        for kind, inst in installations.items()
+    }
+    lanes = {
+        kind: [
+            inst.call("db", "upgrade"),
+            inst.call("users", "list", BANSOS_SECRET_KEY=new_key()),
+        ]
+        for kind, inst in installations.items()
+    }
+    return UpgradeRuns(key_before, run_lanes(lanes))
+
+
+@pytest.mark.parametrize("kind", ENGINES)
+def test_db_upgrade_on_an_empty_data_dir(installations: Installations, kind: str) -> None:
+    inst = installations[kind]
+    first = inst.first_upgrade
+    assert first is not None
+    assert first.returncode == 0, first.stderr
+    assert "38 provinsi" in first.stdout
+    assert "514 kabupaten/kota" in first.stdout
+    assert "7277 kecamatan" in first.stdout
+    assert "(7829 baru/new)" in first.stdout
+    key_file = inst.data / "secret.key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    key = key_file.read_text(encoding="ascii").strip()
+    assert len(base64.urlsafe_b64decode(key + "=" * (-len(key) % 4))) == 32
+    assert inst.count("SELECT count(*) FROM regions") == 38 + 514 + 7277
+
+
+@pytest.mark.parametrize("kind", ENGINES)
+def test_db_upgrade_again_and_a_different_key(
+    installations: Installations, upgrade_runs: UpgradeRuns, kind: str
+) -> None:
+    inst = installations[kind]
+    again, wrong_key = upgrade_runs.results[kind]
+    assert again.returncode == 0, again.stderr
+    assert "38 provinsi" in again.stdout and "(0 baru/new)" in again.stdout
+    assert (inst.data / "secret.key").read_text(encoding="ascii") == upgrade_runs.key_before[kind]
+    assert inst.count("SELECT count(*) FROM regions") == 38 + 514 + 7277
+    # Another key than the one the database was written with is refused, not used.
+    assert_clean_failure(wrong_key, "Kunci utama tidak cocok", "does not match this database")
+
+
+@pytest.fixture(scope="module")
+def key_runs(
+    installations: Installations,
     fresh_databases: FreshDatabases,
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Installation]:
-    kind: str = request.param
-    url = fresh_databases.url(kind)
-    data = tmp_path_factory.mktemp(f"cli-{kind}") / "data"
-    env = cli_env(data, url)
-    result = run(env, "db", "upgrade")
-    assert result.returncode == 0, result.stderr
-    engine = make_engine(url)
-    yield Installation(kind, data, env, engine)
-    engine.dispose()
+) -> Iterator[dict[str, list[Result]]]:
+    """Per engine: a database never upgraded, db upgrade with another key, a malformed key, a
+    key file others can read."""
+
+    def lane(inst: Installation) -> list[Call | Callable[[], None]]:
+        key_file = inst.data / "secret.key"
+        empty = tmp_path_factory.mktemp(f"empty-{inst.kind}")
+        return [
+            Call(cli_env(empty / "data", fresh_databases.url(inst.kind)), ("users", "list")),
+            inst.call("db", "upgrade", BANSOS_SECRET_KEY=new_key()),
+            inst.call("users", "list", BANSOS_SECRET_KEY="dGVsYWx1LXBlbmRlaw"),
+            lambda: key_file.chmod(0o644),
+            inst.call("users", "list"),
+            lambda: key_file.chmod(0o600),
+        ]
+
+    try:
+        yield run_lanes({kind: lane(inst) for kind, inst in installations.items()})
+    finally:
+        for inst in installations.values():
+            (inst.data / "secret.key").chmod(0o600)
 
 
-def _rows(path: Path) -> list[dict[str, str]]:
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+@pytest.mark.slow  # eight more start-ups, for failures beyond the different-key case above
+@pytest.mark.parametrize("kind", ENGINES)
+def test_key_problems_are_clean_errors(key_runs: dict[str, list[Result]], kind: str) -> None:
+    not_migrated, wrong_upgrade, malformed, readable = key_runs[kind]
+    # Before any upgrade, a command that needs the database says what to do.
+    assert_clean_failure(not_migrated, "bansos db upgrade", "bansos db upgrade")
+    assert_clean_failure(wrong_upgrade, "Kunci utama tidak cocok", "does not match this database")
+    assert_clean_failure(malformed, "Kunci utama harus 32 bita", "must be 32 bytes")
+    assert_clean_failure(readable, "jalankan chmod 600", "chmod 600")
 
 
-def test_synth_then_import_civil_and_social(installation: Installation, tmp_path: Path) -> None:
-    out = tmp_path / "synth"
-    synth = run(installation.env, "synth", "--households", "50", "--seed", "1", "--out", str(out))
+# -- synth and imports ------------------------------------------------------------------------
+
+
+@dataclass
+class ImportRuns:
+    synth: Result
+    civil: list[dict[str, str]]
+    social: list[dict[str, str]]
+    folder: Path
+    people_before: dict[str, int]
+    results: dict[str, list[Result]] = field(default_factory=dict)
+
+
+@pytest.fixture(scope="module")
+def import_runs(
+    installations: Installations, tmp_path_factory: pytest.TempPathFactory
+) -> ImportRuns:
+    """``synth`` once, then per engine: import-civil, the same again, import-social."""
+    folder = tmp_path_factory.mktemp("imports")
+    out = folder / "synth"
+    any_inst = installations[ENGINES[0]]
+    synth = run(any_inst.call("synth", "--households", "50", "--seed", "1", "--out", str(out)))
     assert synth.returncode == 0, synth.stderr
-    assert "50 KK" in synth.stdout
-    civil = _rows(out / "civil.csv")
-    social = _rows(out / "social.csv")
-    assert len(social) == 50 and len(civil) >= 50
-    people_before = installation.people
+    runs = ImportRuns(
+        synth,
+        read_rows(out / "civil.csv"),
+        read_rows(out / "social.csv"),
+        folder,
+        {k: i.people for k, i in installations.items()},
+    )
 
-    rejects, warnings = tmp_path / "civil.rejects.csv", tmp_path / "civil.warnings.csv"
-    args = ("registry", "import-civil", str(out / "civil.csv"))
-    opts = ("--rejects", str(rejects), "--warnings", str(warnings))
-    first = run(installation.env, *args, *opts)
+    def steps(kind: str, inst: Installation) -> list[Call | Callable[[], None]]:
+        def importing(what: str, n: int) -> Call:
+            reports = ("--rejects", str(folder / f"{kind}-{what}-{n}.rejects.csv"),
+                       "--warnings", str(folder / f"{kind}-{what}-{n}.warnings.csv"))  # fmt: skip
+            return inst.call("registry", f"import-{what}", str(out / f"{what}.csv"), *reports)
+
+        return [importing("civil", 1), importing("civil", 2), importing("social", 1)]
+
+    runs.results = run_lanes({k: steps(k, i) for k, i in installations.items()})
+    return runs
+
+
+def test_synth_writes_the_files(import_runs: ImportRuns) -> None:
+    assert "50 KK" in import_runs.synth.stdout
+    assert len(import_runs.social) == 50
+    assert len({r["kk_number"] for r in import_runs.civil}) == 50
+    assert len(import_runs.civil) > 50
+
+
+@pytest.mark.parametrize("kind", ENGINES)
+def test_import_civil_twice_then_social(
+    installations: Installations, import_runs: ImportRuns, kind: str
+) -> None:
+    inst = installations[kind]
+    civil, social = import_runs.civil, import_runs.social
+    first, second, social_run = import_runs.results[kind]
+
     assert first.returncode == 0, first.stderr
     assert summary_value(first.stdout, "dibaca / read") == len(civil)
-    assert summary_value(first.stdout, "ditambah / added") == len(civil) - people_before
+    added = len(civil) - import_runs.people_before[kind]
+    assert summary_value(first.stdout, "ditambah / added") == added
     assert summary_value(first.stdout, "ditolak / rejected") == 0
-    assert installation.people == len(civil)
-    assert _rows(rejects) == []
+    rejects = import_runs.folder / f"{kind}-civil-1.rejects.csv"
+    assert read_rows(rejects) == []
     assert str(rejects) in first.stdout
 
-    second = run(installation.env, *args, *opts)
     assert second.returncode == 0, second.stderr
     assert summary_value(second.stdout, "ditambah / added") == 0
     assert summary_value(second.stdout, "diperbarui / updated") == 0
     assert summary_value(second.stdout, "tidak berubah / unchanged") == len(civil)
-    assert installation.people == len(civil)
+    assert inst.people == len(civil)
 
-    social_run = run(
-        installation.env,
-        "registry",
-        "import-social",
-        str(out / "social.csv"),
-        "--rejects",
-        str(tmp_path / "social.rejects.csv"),
-        "--warnings",
-        str(tmp_path / "social.warnings.csv"),
-    )
     assert social_run.returncode == 0, social_run.stderr
     assert summary_value(social_run.stdout, "ditambah / added") == len(social)
     assert summary_value(social_run.stdout, "ditolak / rejected") == 0
-    with_decile = installation.count(
-        "SELECT count(*) FROM households WHERE welfare_decile IS NOT NULL"
-    )
-    assert with_decile == len(social)
+    decided = inst.count("SELECT count(*) FROM households WHERE welfare_decile IS NOT NULL")
+    assert decided == len(social)
+    assert inst.count("SELECT count(*) FROM import_runs WHERE status = 'done'") >= 3
     # The clear numbers never reach the database in clear.
-    with installation.engine.connect() as conn:
-        dump = " ".join(str(r) for r in conn.execute(text("SELECT * FROM people LIMIT 20")))
+    with inst.engine.connect() as conn:
+        dump = " ".join(str(r) for r in conn.execute(text("SELECT * FROM people")))
     assert not any(r["nik"] in dump for r in civil)
 
 
@@ -349,55 +425,69 @@ BAD_FILES: dict[str, tuple[bytes | None, str, str]] = {
 @dataclass
 class BadImports:
     folder: Path
-    results: dict[str, subprocess.CompletedProcess[str]]
-    people_before: int
-    people_after: int
-    runs_done: int
+    results: dict[str, dict[str, Result]]
+    people_before: dict[str, int]
+    people_after: dict[str, int]
+    runs_done: dict[str, int]
 
 
 @pytest.fixture(scope="module")
-def bad_imports(installation: Installation, tmp_path_factory: pytest.TempPathFactory) -> BadImports:
-    """Every bad file imported once (a failed import still records its run)."""
-    folder = tmp_path_factory.mktemp(f"bad-{installation.kind}")
-
-    def call(case: str) -> tuple[dict[str, str], tuple[str, ...], None]:
-        content = BAD_FILES[case][0]
-        path = folder / f"{case}.csv"
+def bad_imports(
+    installations: Installations, tmp_path_factory: pytest.TempPathFactory
+) -> BadImports:
+    """Every bad file imported once into each database."""
+    folder = tmp_path_factory.mktemp("bad")
+    for case, (content, _, _) in BAD_FILES.items():
         if content is not None:
-            path.write_bytes(content)
-        reports = ("--rejects", str(folder / f"{case}.rejects.csv"),
-                   "--warnings", str(folder / f"{case}.warnings.csv"))  # fmt: skip
-        return installation.env, ("registry", "import-civil", str(path), *reports), None
+            (folder / f"{case}.csv").write_bytes(content)
 
-    before = installation.people
-    last_run = installation.count("SELECT coalesce(max(id), 0) FROM import_runs")
-    runs = run_writers(installation.kind, [call(c) for c in BAD_FILES])
-    results = dict(zip(BAD_FILES, runs, strict=True))
-    runs_done = installation.count(
-        f"SELECT count(*) FROM import_runs WHERE id > {last_run} AND status = 'done'"
+    def importing(kind: str, case: str) -> Call:
+        reports = ("--rejects", str(folder / f"{kind}-{case}.rejects.csv"),
+                   "--warnings", str(folder / f"{kind}-{case}.warnings.csv"))  # fmt: skip
+        return installations[kind].call(
+            "registry", "import-civil", str(folder / f"{case}.csv"), *reports
+        )
+
+    before = {k: i.people for k, i in installations.items()}
+    last_run = {
+        k: i.count("SELECT coalesce(max(id), 0) FROM import_runs") for k, i in installations.items()
+    }
+    results = run_lanes({k: [importing(k, c) for c in BAD_FILES] for k in installations})
+    return BadImports(
+        folder,
+        {k: dict(zip(BAD_FILES, r, strict=True)) for k, r in results.items()},
+        before,
+        {k: i.people for k, i in installations.items()},
+        {
+            k: i.count(
+                f"SELECT count(*) FROM import_runs WHERE id > {last_run[k]} AND status = 'done'"
+            )
+            for k, i in installations.items()
+        },
     )
-    return BadImports(folder, results, before, installation.people, runs_done)
 
 
 @pytest.mark.parametrize("case", list(BAD_FILES))
+@pytest.mark.parametrize("kind", ENGINES)
 def test_bad_file_is_a_clean_bilingual_error_and_imports_nothing(
-    bad_imports: BadImports, case: str
+    bad_imports: BadImports, kind: str, case: str
 ) -> None:
     _, id_text, en_text = BAD_FILES[case]
-    assert_clean_failure(bad_imports.results[case], id_text, en_text)
-    assert bad_imports.people_after == bad_imports.people_before
-    assert bad_imports.runs_done == 0
+    assert_clean_failure(bad_imports.results[kind][case], id_text, en_text)
+    assert bad_imports.people_after[kind] == bad_imports.people_before[kind]
+    assert bad_imports.runs_done[kind] == 0
 
 
+@pytest.mark.parametrize("kind", ENGINES)
 def test_file_of_bad_niks_lists_every_row_in_the_rejects_file(
-    bad_imports: BadImports, installation: Installation
+    bad_imports: BadImports, installations: Installations, kind: str
 ) -> None:
-    result = bad_imports.results["bad_niks"]
+    result = bad_imports.results[kind]["bad_niks"]
     assert result.returncode == 1
     assert summary_value(result.stdout, "ditolak / rejected") == len(BAD_NIKS)
     assert summary_value(result.stdout, "ditambah / added") == 0
-    rejects = bad_imports.folder / "bad_niks.rejects.csv"
-    rows = _rows(rejects)
+    rejects = bad_imports.folder / f"{kind}-bad_niks.rejects.csv"
+    rows = read_rows(rejects)
     assert [(r["row"], r["column"], r["code"]) for r in rows] == [
         (str(line), "nik", "nik.not_digits") for line in range(2, 2 + len(BAD_NIKS))
     ]
@@ -409,7 +499,7 @@ def test_file_of_bad_niks_lists_every_row_in_the_rejects_file(
     # Even a malformed NIK may be someone's number with a typo: it is not echoed in clear.
     assert not {r["value"] for r in rows} & set(BAD_NIKS)
     assert stat.S_IMODE(rejects.stat().st_mode) == 0o600
-    rejected_runs = installation.count(
+    rejected_runs = installations[kind].count(
         "SELECT count(*) FROM import_runs "
         f"WHERE status = 'rejected' AND rejected = {len(BAD_NIKS)} AND added = 0"
     )
@@ -432,66 +522,72 @@ REFUSED_USERS = {
 
 @dataclass
 class UserRuns:
-    created: subprocess.CompletedProcess[str]
-    listed: subprocess.CompletedProcess[str]
-    refused: dict[str, subprocess.CompletedProcess[str]]
+    created: Result
+    listed: Result
+    refused: dict[str, Result]
 
 
-def _create(env: dict[str, str], username: str, role: str, password: str) -> tuple[
-    dict[str, str], tuple[str, ...], str
-]:  # fmt: skip
-    return env, ("users", "create", username, "--role", role, "--password-stdin"), password + "\n"
+def _create(inst: Installation, username: str, role: str, password: str) -> Call:
+    args = ("users", "create", username, "--role", role, "--password-stdin")
+    return inst.call(*args, stdin=password + "\n")
 
 
 @pytest.fixture(scope="module")
-def user_runs(installation: Installation) -> UserRuns:
-    """alice is created first; then the listing and every refused creation."""
-    env = installation.env
-    _, args, stdin = _create(env, "alice", "operator", PASSWORD)
-    created = run(env, *args, stdin=stdin)
-    calls = [(env, ("users", "list"), None)]
-    calls += [_create(env, *case[:3]) for case in REFUSED_USERS.values()]
-    listed, *refused = run_writers(installation.kind, calls)
-    return UserRuns(created, listed, dict(zip(REFUSED_USERS, refused, strict=True)))
+def user_runs(installations: Installations) -> dict[str, UserRuns]:
+    """Per engine: create alice, list the users, then every refused creation."""
+    lanes = {
+        kind: [
+            _create(inst, "alice", "operator", PASSWORD),
+            inst.call("users", "list"),
+            *(_create(inst, *case[:3]) for case in REFUSED_USERS.values()),
+        ]
+        for kind, inst in installations.items()
+    }
+    return {
+        kind: UserRuns(created, listed, dict(zip(REFUSED_USERS, refused, strict=True)))
+        for kind, (created, listed, *refused) in run_lanes(lanes).items()
+    }
 
 
-def _users(installation: Installation, username: str) -> int:
-    return installation.count(f"SELECT count(*) FROM users WHERE username = '{username}'")
+def _users(inst: Installation, username: str) -> int:
+    return inst.count(f"SELECT count(*) FROM users WHERE username = '{username}'")
 
 
-def test_users_create(user_runs: UserRuns, installation: Installation) -> None:
-    created = user_runs.created
+@pytest.mark.parametrize("kind", ENGINES)
+def test_users_create(
+    user_runs: dict[str, UserRuns], installations: Installations, kind: str
+) -> None:
+    inst = installations[kind]
+    created = user_runs[kind].created
     assert created.returncode == 0, created.stderr
     assert "alice (operator)" in created.stdout
     assert PASSWORD not in created.stdout + created.stderr
-    with installation.engine.connect() as conn:
+    with inst.engine.connect() as conn:
         role, password_hash = conn.execute(
             text("SELECT role, password_hash FROM users WHERE username = 'alice'")
         ).one()
-    assert role == "operator"
+    assert role == "operator"  # not overwritten by the refused duplicate
     assert password_hash.startswith("$argon2") and PASSWORD not in password_hash
-    audited = installation.count(
+    audited = inst.count(
         "SELECT count(*) FROM audit_events WHERE action = 'users.create' AND object_id = 'alice'"
     )
     assert audited == 1
 
 
-def test_users_list_shows_alice(user_runs: UserRuns) -> None:
-    listed = user_runs.listed
+@pytest.mark.parametrize("kind", ENGINES)
+def test_users_list_shows_alice(user_runs: dict[str, UserRuns], kind: str) -> None:
+    listed = user_runs[kind].listed
     assert listed.returncode == 0, listed.stderr
     line = next(ln for ln in listed.stdout.splitlines() if "alice" in ln)
     assert "operator" in line
 
 
 @pytest.mark.parametrize("case", list(REFUSED_USERS))
-def test_users_create_refuses(user_runs: UserRuns, installation: Installation, case: str) -> None:
+@pytest.mark.parametrize("kind", ENGINES)
+def test_users_create_refuses(
+    user_runs: dict[str, UserRuns], installations: Installations, kind: str, case: str
+) -> None:
     username, _, _, id_text, en_text = REFUSED_USERS[case]
-    assert_clean_failure(user_runs.refused[case], id_text, en_text)
-    expected = 1 if case == "duplicate" else 0  # the duplicate is alice herself, unchanged
-    assert _users(installation, username) == expected
-    if case == "duplicate":
-        with installation.engine.connect() as conn:
-            assert (
-                conn.execute(text("SELECT role FROM users WHERE username = 'alice'")).scalar_one()
-                == "operator"
-            )
+    assert_clean_failure(user_runs[kind].refused[case], id_text, en_text)
+    # The duplicate is alice herself, still there once; the others were never created.
+    assert _users(installations[kind], username) == (1 if case == "duplicate" else 0)

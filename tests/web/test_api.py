@@ -50,19 +50,10 @@ PEOPLE = "/api/registry/people"
 T = TypeVar("T")
 
 
-def _wait_for(probe: Callable[[], T], timeout: float = 5.0) -> T:
-    """``probe()`` once it is truthy, or its last value after ``timeout``.
-
-    The server commits a request's unit of work only after the response has been sent (see
-    ``test_response_is_sent_only_after_the_commit``), so what a request wrote may become
-    visible a moment after its response arrives.
-    """
-    deadline = time.monotonic() + timeout
-    while True:
-        value = probe()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.02)
+def _committed(probe: Callable[[], T]) -> T:
+    """``probe()`` right after a response: a reply means its unit of work is already committed
+    (see ``test_success_is_answered_only_after_the_commit``), so no waiting is allowed."""
+    return probe()
 
 
 def _token_hash(token: str) -> bytes:
@@ -78,7 +69,7 @@ class Site:
     social: dict[str, dict[str, str]]
     tokens: dict[str, str] = field(default_factory=dict)
 
-    def auth(self, role: str) -> dict[str, str]:
+    def bearer(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
 
     def login(self, username: str, password: str = PASSWORD, **kw: Any) -> httpx.Response:
@@ -91,7 +82,7 @@ class Site:
         response = self.login(username)
         assert response.status_code == 200, response.text
         token: str = response.json()["token"]
-        assert _wait_for(lambda: self.identify(token)), "the login was never committed"
+        assert _committed(lambda: self.identify(token)), "the login was never committed"
         return token
 
     def identify(self, token: str) -> auth.StaffIdentity | None:
@@ -194,10 +185,8 @@ def _last_event_id(site: Site) -> int:
         return session.scalar(select(func.max(AuditEvent.id))) or 0
 
 
-def _new_lookups(
-    site: Site, username: str, after_id: int, timeout: float = 5.0
-) -> list[AuditEvent]:
-    return _wait_for(lambda: _lookups(site, username, after_id), timeout)
+def _new_lookups(site: Site, username: str, after_id: int) -> list[AuditEvent]:
+    return _committed(lambda: _lookups(site, username, after_id))
 
 
 # -- public pages -----------------------------------------------------------------------------
@@ -243,7 +232,7 @@ def test_login_returns_a_working_token(site: Site) -> None:
     assert response.headers["cache-control"] == "no-store"
     body = response.json()
     assert len(body["token"]) >= 32
-    assert _wait_for(lambda: site.identify(body["token"]))
+    assert _committed(lambda: site.identify(body["token"]))
     assert body["user"] == {
         "username": "operator",
         "role": "operator",
@@ -264,7 +253,7 @@ def test_wrong_password_is_401_auth_invalid_in_indonesian_by_default(site: Site)
     }
     assert response.headers["www-authenticate"] == "Bearer"
     # A correct login afterwards resets the counter, so this user never gets locked here.
-    assert site.login(WRONG_PW_USER).status_code == 200
+    site.new_token(WRONG_PW_USER)
 
 
 @pytest.mark.parametrize("accept", ["en", "en-US,en;q=0.9"])
@@ -272,7 +261,7 @@ def test_wrong_password_in_english_when_asked(site: Site, accept: str) -> None:
     response = site.login(WRONG_PW_USER, "bukan-kata-sandinya", headers={"Accept-Language": accept})
     body = _assert_problem(response, 401, "auth.invalid")
     assert body["message"] == "Wrong username or password."
-    assert site.login(WRONG_PW_USER).status_code == 200
+    site.new_token(WRONG_PW_USER)
 
 
 def test_unknown_user_looks_like_a_wrong_password(site: Site) -> None:
@@ -280,7 +269,7 @@ def test_unknown_user_looks_like_a_wrong_password(site: Site) -> None:
     wrong = site.login(WRONG_PW_USER, "bukan-kata-sandinya")
     _assert_problem(unknown, 401, "auth.invalid")
     assert unknown.json() == wrong.json()
-    assert site.login(WRONG_PW_USER).status_code == 200
+    site.new_token(WRONG_PW_USER)
 
 
 def test_five_wrong_passwords_lock_the_account(site: Site) -> None:
@@ -294,7 +283,7 @@ def test_five_wrong_passwords_lock_the_account(site: Site) -> None:
         user = session.scalars(select(User).where(User.username == LOCKOUT_USER)).one()
         assert user.locked_until is not None and user.locked_until > now()
     # Other accounts are not affected.
-    assert site.login("operator").status_code == 200
+    site.new_token("operator")
 
 
 STAFF_ROUTES = [
@@ -345,7 +334,7 @@ def test_logout_revokes_only_that_token(site: Site) -> None:
     assert site.client.get("/api/auth/me", headers=headers).status_code == 200
     out = site.client.post("/api/auth/logout", headers=headers)
     assert out.status_code == 204
-    assert _wait_for(lambda: site.identify(token) is None)
+    assert _committed(lambda: site.identify(token) is None)
     _assert_problem(site.client.get("/api/auth/me", headers=headers), 401, "auth.required")
     _assert_problem(site.client.post("/api/auth/logout", headers=headers), 401, "auth.required")
     with site.rt.factory() as session:
@@ -357,11 +346,6 @@ def test_logout_revokes_only_that_token(site: Site) -> None:
     assert me.status_code == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: web/deps.py DbSession uses Depends(get_session) with FastAPI's default "
-    "'request' scope, so the unit of work commits after the response has been sent",
-)
 def test_success_is_answered_only_after_the_commit(site: Site) -> None:
     """A 2xx reply must mean the work is durable.
 
@@ -381,7 +365,7 @@ def test_success_is_answered_only_after_the_commit(site: Site) -> None:
             .where(StaffSession.token_hash == _token_hash(token))
             .values(revoked_at=StaffSession.revoked_at)
         )
-        assert locked.rowcount == 1  # type: ignore[attr-defined]
+        assert locked.rowcount == 1
         try:
             answered = site.client.post("/api/auth/logout", headers=headers, timeout=2)
             still_valid = site.identify(token) is not None
@@ -398,22 +382,13 @@ def test_lookup_that_waits_for_a_lock_is_still_audited(
 ) -> None:
     """Staff lookups while another connection writes (an import chunk, another request) must
     wait for the lock and keep their audit row, on both engines."""
-    if site.kind == "sqlite":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="src bug: db.py begins SQLite transactions with a deferred BEGIN; a "
-                "request that reads and then writes cannot wait for the write lock "
-                "(SQLITE_BUSY at once, busy_timeout does not apply), so the audit row is lost",
-            )
-        )
     nik = _person(site)["nik"]
     mark = _last_event_id(site)
     responses: list[httpx.Response] = []
 
     def lookup() -> None:
         with httpx.Client(base_url=site.client.base_url, timeout=40) as client:
-            responses.append(client.get(PEOPLE, params={"nik": nik}, headers=site.auth("admin")))
+            responses.append(client.get(PEOPLE, params={"nik": nik}, headers=site.bearer("admin")))
 
     with site.rt.engine.connect() as blocker:
         tx = blocker.begin()
@@ -434,7 +409,7 @@ def test_lookup_that_waits_for_a_lock_is_still_audited(
 
 @pytest.mark.parametrize("role", ROLES)
 def test_me_shows_username_role_and_permissions(site: Site, role: str) -> None:
-    response = site.client.get("/api/auth/me", headers=site.auth(role))
+    response = site.client.get("/api/auth/me", headers=site.bearer(role))
     assert response.status_code == 200
     body = response.json()
     assert body["username"] == role
@@ -461,7 +436,7 @@ def test_request_validation_error_is_bilingual_422(site: Site) -> None:
 
 
 def test_missing_nik_parameter_is_request_invalid(site: Site) -> None:
-    response = site.client.get(PEOPLE, headers=site.auth("operator"))
+    response = site.client.get(PEOPLE, headers=site.bearer("operator"))
     body = _assert_problem(response, 422, "request.invalid")
     assert "nik" in body["message"]
 
@@ -481,7 +456,7 @@ def test_lookup_is_masked_for_every_role_and_audited(site: Site, role: str) -> N
     person = _person(site)
     nik = person["nik"]
     mark = _last_event_id(site)
-    response = site.client.get(PEOPLE, params={"nik": nik}, headers=site.auth(role))
+    response = site.client.get(PEOPLE, params={"nik": nik}, headers=site.bearer(role))
     assert response.status_code == 200, response.text
     body = response.json()
     assert MASKED.match(body["nik"]) and body["nik"] == mask_nik(nik)
@@ -504,12 +479,14 @@ def test_lookup_is_masked_for_every_role_and_audited(site: Site, role: str) -> N
 
 def test_lookup_of_a_deceased_person(site: Site) -> None:
     dead = next(r for r in site.civil if r["death_date"])
-    response = site.client.get(PEOPLE, params={"nik": dead["nik"]}, headers=site.auth("approver"))
+    mark = _last_event_id(site)
+    response = site.client.get(PEOPLE, params={"nik": dead["nik"]}, headers=site.bearer("approver"))
     assert response.status_code == 200
     body = response.json()
     assert body["deceased"] is True
     assert body["death_date"] == dead["death_date"]
     _assert_no_clear_ids(site, response.text)
+    assert len(_new_lookups(site, "approver", mark)) == 1
 
 
 def test_operator_may_reveal_the_clear_nik_and_it_is_audited_masked(site: Site) -> None:
@@ -517,14 +494,16 @@ def test_operator_may_reveal_the_clear_nik_and_it_is_audited_masked(site: Site) 
     nik = person["nik"]
     mark = _last_event_id(site)
     response = site.client.get(
-        PEOPLE, params={"nik": nik, "reveal": "true"}, headers=site.auth("operator")
+        PEOPLE, params={"nik": nik, "reveal": "true"}, headers=site.bearer("operator")
     )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["nik"] == nik and re.fullmatch(r"\d{16}", body["nik"])
     assert body["nik_revealed"] is True
-    # Only the NIK is revealed; the KK number stays masked.
+    # Only this NIK is revealed; the KK number stays masked, no other number appears.
     assert MASKED.match(body["kk"])
+    leaked = [n for n in site.clear_ids() - {nik} if n in response.text]
+    assert not leaked
     (event,) = _new_lookups(site, "operator", mark)
     assert event.details == {"found": True, "revealed": True}
     assert event.object_id == mask_nik(nik)
@@ -534,11 +513,32 @@ def test_operator_may_reveal_the_clear_nik_and_it_is_audited_masked(site: Site) 
 @pytest.mark.parametrize("role", [r for r in ROLES if r != "operator"])
 def test_reveal_is_forbidden_to_other_roles(site: Site, role: str) -> None:
     nik = _person(site)["nik"]
+    mark = _last_event_id(site)
     response = site.client.get(
-        PEOPLE, params={"nik": nik, "reveal": "true"}, headers=site.auth(role)
+        PEOPLE, params={"nik": nik, "reveal": "true"}, headers=site.bearer(role)
     )
     _assert_problem(response, 403, "auth.forbidden")
     _assert_no_clear_ids(site, response.text)
+    denied = _events(site, "registry.reveal_denied", role, mark)
+    assert [e.object_id for e in denied] == [mask_nik(nik)]
+
+
+def _events(site: Site, action: str, actor: str, after_id: int) -> list[AuditEvent]:
+    with site.rt.factory() as session:
+        query = select(AuditEvent).where(
+            AuditEvent.action == action, AuditEvent.actor == actor, AuditEvent.id > after_id
+        )
+        return list(session.scalars(query.order_by(AuditEvent.id)))
+
+
+def test_failed_logins_are_audited(site: Site) -> None:
+    mark = _last_event_id(site)
+    _assert_problem(site.login("approver", "not-the-password-1"), 401, "auth.invalid")
+    _assert_problem(site.login("nobody-here", "not-the-password-1"), 401, "auth.invalid")
+    assert [e.details for e in _events(site, "auth.login_failed", "approver", mark)] == [
+        {"reason": "auth.invalid"}
+    ]
+    assert len(_events(site, "auth.login_failed", "nobody-here", mark)) == 1
 
 
 @pytest.mark.parametrize(
@@ -550,7 +550,7 @@ def test_reveal_is_forbidden_to_other_roles(site: Site, role: str) -> None:
     ],
 )
 def test_invalid_nik_gets_its_precise_code(site: Site, nik: str, code: str) -> None:
-    response = site.client.get(PEOPLE, params={"nik": nik}, headers=site.auth("operator"))
+    response = site.client.get(PEOPLE, params={"nik": nik}, headers=site.bearer("operator"))
     body = _assert_problem(response, 422, code)
     assert body["messages"]["id"] == MESSAGES[code][0].format(region="999999")
     assert body["messages"]["en"] == MESSAGES[code][1].format(region="999999")
@@ -559,27 +559,22 @@ def test_invalid_nik_gets_its_precise_code(site: Site, nik: str, code: str) -> N
 def test_absent_nik_is_404(site: Site) -> None:
     nik = build_nik("340301", date(1990, 1, 1), "M", 9876)
     assert nik not in site.clear_ids()
-    response = site.client.get(PEOPLE, params={"nik": nik}, headers=site.auth("approver"))
+    response = site.client.get(PEOPLE, params={"nik": nik}, headers=site.bearer("approver"))
     _assert_problem(response, 404, "registry.not_found")
     english = site.client.get(
-        PEOPLE, params={"nik": nik, "lang": "en"}, headers=site.auth("approver")
+        PEOPLE, params={"nik": nik, "lang": "en"}, headers=site.bearer("approver")
     )
     assert (
         _assert_problem(english, 404, "registry.not_found")["message"] == "No person with that NIK."
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="src bug: the registry.lookup audit row of a not-found lookup is rolled back with "
-    "the 404 (web/api/registry.py records it, then raises HTTPProblem; get_session rolls back)",
-)
 def test_absent_nik_lookup_is_audited(site: Site) -> None:
     nik = build_nik("340301", date(1990, 1, 1), "M", 9876)
     mark = _last_event_id(site)
-    response = site.client.get(PEOPLE, params={"nik": nik}, headers=site.auth("auditor"))
+    response = site.client.get(PEOPLE, params={"nik": nik}, headers=site.bearer("auditor"))
     assert response.status_code == 404
-    events = _new_lookups(site, "auditor", mark, timeout=1.5)
+    events = _new_lookups(site, "auditor", mark)
     assert [e.details for e in events] == [{"found": False, "revealed": False}]
     assert events[0].object_id == mask_nik(nik)
 
@@ -588,7 +583,7 @@ def test_absent_nik_lookup_is_audited(site: Site) -> None:
 
 
 def test_totals_match_the_generated_files(site: Site) -> None:
-    response = site.client.get("/api/registry/totals", headers=site.auth("auditor"))
+    response = site.client.get("/api/registry/totals", headers=site.bearer("auditor"))
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-store"
     assert response.json() == {
@@ -600,7 +595,7 @@ def test_totals_match_the_generated_files(site: Site) -> None:
 
 
 def test_imports_list_the_two_runs(site: Site) -> None:
-    response = site.client.get("/api/registry/imports", headers=site.auth("admin"))
+    response = site.client.get("/api/registry/imports", headers=site.bearer("admin"))
     assert response.status_code == 200
     _assert_no_clear_ids(site, response.text)
     runs = response.json()
@@ -614,7 +609,7 @@ def test_imports_list_the_two_runs(site: Site) -> None:
         assert run["finished_at"] is not None
     assert civil["rows_read"] == civil["added"] == len(site.civil)
     assert social["rows_read"] == social["added"] == len(site.social)
-    limited = site.client.get("/api/registry/imports?limit=1", headers=site.auth("admin"))
+    limited = site.client.get("/api/registry/imports?limit=1", headers=site.bearer("admin"))
     assert [r["kind"] for r in limited.json()] == ["social"]
 
 

@@ -18,13 +18,15 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from bansos.core.errors import Problem
+
 KEY_BYTES = 32
 NONCE_BYTES = 12
 #: Version byte in front of every ciphertext so that a future scheme can coexist.
 _VERSION = b"\x01"
 
 
-class MasterKeyError(Exception):
+class MasterKeyError(Problem):
     """The master key is missing, malformed, or not the key this database was written with."""
 
 
@@ -39,9 +41,9 @@ def decode_key(text: str) -> bytes:
     try:
         raw = base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
     except (ValueError, TypeError) as exc:
-        raise MasterKeyError("BANSOS_SECRET_KEY is not valid base64url") from exc
+        raise MasterKeyError("key.malformed") from exc
     if len(raw) != KEY_BYTES:
-        raise MasterKeyError(f"the master key must be {KEY_BYTES} bytes, got {len(raw)}")
+        raise MasterKeyError("key.length", expected=KEY_BYTES, got=len(raw))
     return raw
 
 
@@ -56,7 +58,7 @@ class FieldCipher:
 
     def __init__(self, master: bytes) -> None:
         if len(master) != KEY_BYTES:
-            raise MasterKeyError(f"the master key must be {KEY_BYTES} bytes")
+            raise MasterKeyError("key.length", expected=KEY_BYTES, got=len(master))
         self._aead = AESGCM(_derive(master, b"field-encryption"))
         self._index_key = _derive(master, b"blind-index")
         self._digest_key = _derive(master, b"row-digest")
@@ -69,13 +71,13 @@ class FieldCipher:
 
     def decrypt(self, blob: bytes, context: bytes) -> str:
         if not blob or blob[:1] != _VERSION:
-            raise MasterKeyError("unknown ciphertext version")
+            raise MasterKeyError("key.ciphertext_version")
         try:
             return self._aead.decrypt(
                 blob[1 : 1 + NONCE_BYTES], blob[1 + NONCE_BYTES :], context
             ).decode()
         except InvalidTag as exc:
-            raise MasterKeyError("cannot decrypt: wrong master key or damaged data") from exc
+            raise MasterKeyError("key.decrypt") from exc
 
     def blind_index(self, value: str, context: bytes) -> bytes:
         """Deterministic keyed digest for equality lookup (16 bytes is ample for uniqueness

@@ -187,7 +187,40 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "http.method_not_allowed": ("Metode tidak diizinkan.", "Method not allowed."),
     "http.error": ("Permintaan gagal (HTTP {status}).", "The request failed (HTTP {status})."),
     "request.invalid": ("Permintaan tidak valid: {detail}.", "Invalid request: {detail}."),
-    "key.error": ("Masalah kunci enkripsi: {detail}", "Encryption key problem: {detail}"),
+    "db.not_migrated": (
+        "Basis data belum disiapkan: jalankan `bansos db upgrade` terlebih dahulu.",
+        "The database has no schema yet: run `bansos db upgrade` first.",
+    ),
+    "key.missing": (
+        "Kunci utama tidak ada: isi BANSOS_SECRET_KEY atau buat {path} (`bansos db upgrade`).",
+        "No master key: set BANSOS_SECRET_KEY or create {path} (`bansos db upgrade` does).",
+    ),
+    "key.malformed": (
+        "BANSOS_SECRET_KEY bukan base64url yang sah.",
+        "BANSOS_SECRET_KEY is not valid base64url.",
+    ),
+    "key.length": (
+        "Kunci utama harus {expected} bita, bukan {got}.",
+        "The master key must be {expected} bytes, not {got}.",
+    ),
+    "key.permissions": (
+        "Berkas kunci {path} dapat dibaca pengguna lain (mode {mode}); jalankan chmod 600.",
+        "The key file {path} is readable by others (mode {mode}); chmod 600 it.",
+    ),
+    "key.mismatch": (
+        "Kunci utama tidak cocok dengan basis data ini (ditulis dengan kunci lain). "
+        "Pulihkan BANSOS_SECRET_KEY atau berkas kunci yang benar.",
+        "The master key does not match this database (it was written with another key). "
+        "Restore the right BANSOS_SECRET_KEY or key file.",
+    ),
+    "key.decrypt": (
+        "Data tidak dapat didekripsi: kunci salah atau data rusak.",
+        "Cannot decrypt: wrong master key or damaged data.",
+    ),
+    "key.ciphertext_version": (
+        "Versi data terenkripsi tidak dikenal.",
+        "Unknown encrypted-data version.",
+    ),
 }
 
 

@@ -41,7 +41,9 @@ def get_session(request: Request) -> Iterator[Session]:
         session.close()
 
 
-DbSession = Annotated[Session, Depends(get_session)]
+#: ``scope="function"``: the unit of work commits before the response is sent, so a client
+#: that got a 2xx can rely on what it was told (FastAPI's default would commit afterwards).
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def bearer_token(request: Request) -> str | None:

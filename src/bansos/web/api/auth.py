@@ -45,7 +45,9 @@ def login(body: LoginIn, request: Request, session: DbSession) -> LoginOut:
     try:
         token, user, expires_at = auth.login(session, body.username, body.password, hours=hours)
     except auth.AuthProblem as exc:
-        # The failed-attempt counter must persist although the request fails.
+        # The failed-attempt counter and the audit row persist although the request fails.
+        audit.record(session, body.username[:80], "auth.login_failed", "user", body.username[:80],
+                     reason=exc.code)  # fmt: skip
         session.commit()
         raise HTTPProblem(429 if exc.code == "auth.locked" else 401, exc.code) from None
     audit.record(session, user.username, "auth.login", "user", user.username)

@@ -47,6 +47,9 @@ def person_by_nik(
     ] = False,
 ) -> PersonOut:
     if reveal and not staff.can("pii.reveal"):
+        audit.record(session, staff.username, "registry.reveal_denied", "person",
+                     mask_nik(nik.strip()))  # fmt: skip
+        session.commit()  # the refusal is recorded although the request fails
         raise HTTPProblem(403, "auth.forbidden")
     cipher = get_runtime(request).cipher
     try:
@@ -57,6 +60,7 @@ def person_by_nik(
     audit.record(session, staff.username, "registry.lookup", "person",
                  mask_nik(nik.strip()), found=person is not None, revealed=reveal)  # fmt: skip
     if person is None:
+        session.commit()  # a lookup that found nobody is still a lookup: keep its audit row
         raise HTTPProblem(404, "registry.not_found")
     return PersonOut(
         nik=person.nik,
