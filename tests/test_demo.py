@@ -1,0 +1,50 @@
+"""The demo data that `make run` loads: a real population, real logins, loaded only once."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bansos import demo
+from bansos.auth import service as auth
+from bansos.db import unit_of_work
+from bansos.registry.models import Household, Person
+from bansos.runtime import open_runtime
+from bansos.settings import Settings
+from tests.conftest import ENGINES, FreshDatabases, migrated_engine
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ENGINES)
+def test_demo_loads_once_with_working_logins(
+    kind: str, tmp_path: Path, fresh_databases: FreshDatabases
+) -> None:
+    url = fresh_databases.url(kind)
+    migrated_engine(url).dispose()
+    key = base64.urlsafe_b64encode(bytes(range(32))).decode()
+    settings = Settings(data_dir=tmp_path, database_url=url, secret_key=key)
+    rt = open_runtime(settings)
+    try:
+        first = demo.load(rt, tmp_path / "demo")
+        assert first.loaded and first.households == demo.HOUSEHOLDS
+        with unit_of_work(rt.factory) as session:
+            districts = set(session.scalars(select(Household.region_code).distinct()))
+            assert districts == set(demo.DISTRICTS)
+            with_decile = session.scalar(
+                select(func.count())
+                .select_from(Household)
+                .where(Household.welfare_decile.is_not(None))
+            )
+            assert with_decile == demo.HOUSEHOLDS
+            for username, _role, password in demo.DEMO_USERS:
+                token, _user, _ = auth.login(session, username, password)
+                assert auth.identify(session, token) is not None
+        second = demo.load(rt, tmp_path / "demo")
+        assert not second.loaded
+        with unit_of_work(rt.factory) as session:
+            assert session.scalar(select(func.count()).select_from(Person)) == first.people
+    finally:
+        rt.close()
