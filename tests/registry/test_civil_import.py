@@ -312,9 +312,11 @@ def test_a_failing_chunk_commits_nothing_and_a_rerun_completes(
     real = civil.upsert_chunk
     calls = {"n": 0}
 
-    def flaky(session: Session, records: list[civil.CivilRecord], c: FieldCipher) -> object:
+    def flaky(
+        session: Session, records: list[civil.CivilRecord], c: FieldCipher, *rest: object
+    ) -> object:
         calls["n"] += 1
-        result = real(session, records, c)
+        result = real(session, records, c, *rest)  # type: ignore[arg-type]
         if calls["n"] == 2:
             session.flush()  # the rows are written in the transaction...
             raise RuntimeError("disk full")  # ...and then the chunk fails

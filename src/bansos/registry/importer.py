@@ -235,7 +235,7 @@ def _one_chunk(
                                       params={"first": entries[key][0]}))  # fmt: skip
                 continue
             entries[key] = (item.row, record)
-        for key in seen.already_seen(entries):
+        for key in seen.claim(entries):
             row, _ = entries.pop(key)
             bad.append(RowProblem(row, job.duplicate_column, job.duplicate_code))
         records = [r for _, r in entries.values() if r is not None]
@@ -254,11 +254,11 @@ def _one_chunk(
             warnings=report.warnings + len(notes),
         )
         _copy_counts(after, session.get_one(ImportRun, report.run_id))
-    # Committed: only now do the counters, the seen keys and the report files move on.
+    # Committed: only now do the counters and the report files move on. (The seen keys were
+    # claimed before the commit; a failed chunk ends the whole run, and its store with it.)
     for name in ("rows_read", "added", "updated", "unchanged", "newly_deceased", "rejected",
                  "warnings"):  # fmt: skip
         setattr(report, name, getattr(after, name))
-    seen.add(entries)
     rejects.write(sorted(bad, key=lambda p: p.row))
     warnings.write(notes)
 

@@ -21,6 +21,23 @@ class SeenKeys:
         self._db.execute("PRAGMA cache_size=-16000")  # 16 MB page cache, then disk
         self._db.execute("CREATE TABLE seen (k BLOB PRIMARY KEY) WITHOUT ROWID")
 
+    def claim(self, keys: Iterable[bytes]) -> set[bytes]:
+        """Mark ``keys`` as seen; return those that already were, in one statement per batch."""
+        keys = list(keys)
+        if sqlite3.sqlite_version_info < (3, 35):  # no RETURNING: two statements
+            earlier = self.already_seen(keys)
+            self.add(keys)
+            return earlier
+        found: set[bytes] = set(keys)
+        self._db.execute("BEGIN")
+        for i in range(0, len(keys), 30_000):
+            part = keys[i : i + 30_000]
+            marks = ",".join(["(?)"] * len(part))
+            sql = f"INSERT INTO seen (k) VALUES {marks} ON CONFLICT DO NOTHING RETURNING k"  # noqa: S608
+            found.difference_update(r[0] for r in self._db.execute(sql, part).fetchall())
+        self._db.execute("COMMIT")
+        return found
+
     def already_seen(self, keys: Iterable[bytes]) -> set[bytes]:
         """Which of ``keys`` were added before this call."""
         keys = list(keys)

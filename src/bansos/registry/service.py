@@ -17,7 +17,7 @@ from bansos.core.nik import known_district_codes, parse_nik
 from bansos.registry import civil
 from bansos.registry.importer import ImportReport, Job, record_unreadable, run_import
 from bansos.registry.models import Household, Person, Region
-from bansos.registry.reader import FileProblem, RawRow, RowProblem, RowSource
+from bansos.registry.reader import FileProblem, RowSource
 from bansos.registry.social import ALIASES as SOCIAL_ALIASES
 from bansos.registry.social import REQUIRED as SOCIAL_REQUIRED
 from bansos.registry.social import SocialRecord, SocialRows
@@ -47,27 +47,19 @@ def import_civil(
     except FileProblem as exc:
         record_unreadable(factory, "civil", path, opts.actor, exc)
         raise
-    checker = civil.CivilChecker(known=known_district_codes(), today=opts.today or clock.today())
-
-    def check(
-        raw: RawRow,
-    ) -> tuple[civil.CivilRecord | None, list[RowProblem], list[RowProblem]]:
-        record, problems, warnings = checker.check(raw.row, raw.values)
-        if record is not None:
-            record.nik_index = cipher.blind_index(record.nik, b"nik")
-            record.source_digest = cipher.row_digest(civil.source_payload(raw.values))
-        return record, problems, warnings
-
+    rows_state = civil.CivilRows(
+        cipher, known=known_district_codes(), today=opts.today or clock.today()
+    )
     job: Job[civil.CivilRecord] = Job(
         kind="civil",
         rows=rows,
-        check=check,
+        check=rows_state.check,
         key=lambda r: r.nik_index,
         row_of=lambda r: r.row,
-        apply=lambda session, records: (civil.upsert_chunk(session, records, cipher), []),
+        apply=rows_state.apply,
         duplicate_code="nik.duplicate_in_file",
         duplicate_column="nik",
-        unchanged=lambda session, raws: civil.unchanged_rows(session, cipher, raws),
+        unchanged=rows_state.unchanged,
         stats=source.stats,
     )
     return _run(factory, job, path, opts)
