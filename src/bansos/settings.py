@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     session_hours: int = Field(default=8, ge=1, le=24)
     #: Rows per committed chunk in imports: big enough to amortise a commit, small enough
     #: that a crash loses little work and memory stays bounded.
-    import_chunk_rows: int = Field(default=5000, ge=1, le=50_000)
+    import_chunk_rows: int = Field(default=20_000, ge=1, le=100_000)
 
     @property
     def resolved_database_url(self) -> str:

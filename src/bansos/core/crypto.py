@@ -54,13 +54,19 @@ def new_key_text() -> str:
 class FieldCipher:
     """Encrypts and indexes personal identifiers with keys derived from one master key."""
 
-    __slots__ = ("_aead", "_digest_key", "_index_key")
+    __slots__ = ("_aead", "_digest_key", "_index_key", "_inner", "_outer")
 
     def __init__(self, master: bytes) -> None:
         if len(master) != KEY_BYTES:
             raise MasterKeyError("key.length", expected=KEY_BYTES, got=len(master))
         self._aead = AESGCM(_derive(master, b"field-encryption"))
         self._index_key = _derive(master, b"blind-index")
+        # HMAC-SHA256 (RFC 2104) with the two padded-key states computed once: hmac.digest()
+        # re-derives them on every call, which doubled the cost of a blind index in a bulk
+        # import. Tested equal to hmac.digest() in tests/core/test_crypto.py.
+        block = self._index_key.ljust(64, b"\0")
+        self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+        self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
         self._digest_key = _derive(master, b"row-digest")
 
     def encrypt(self, plaintext: str, context: bytes) -> bytes:
@@ -82,7 +88,11 @@ class FieldCipher:
     def blind_index(self, value: str, context: bytes) -> bytes:
         """Deterministic keyed digest for equality lookup (16 bytes is ample for uniqueness
         among 10^9 values while keeping the index small)."""
-        return hmac.digest(self._index_key, context + b":" + value.encode(), "sha256")[:16]
+        inner = self._inner.copy()
+        inner.update(context + b":" + value.encode())
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()[:16]
 
     def row_digest(self, payload: bytes) -> bytes:
         """Keyed digest of a whole record, to skip unchanged rows on re-import without

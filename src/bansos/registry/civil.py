@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session
 from bansos.core.clock import now
 from bansos.core.crypto import FieldCipher
 from bansos.core.errors import Problem
-from bansos.core.nik import InvalidNumber, KkInfo, NikInfo, mask_nik, parse_kk, parse_nik
-from bansos.db import insert_rows
+from bansos.core.nik import InvalidNumber, mask_nik, parse_kk, parse_nik
+from bansos.db import insert_rows, select_in
 from bansos.registry import fields
 from bansos.registry.models import Household, Person
 from bansos.registry.reader import RawRow, RowProblem
@@ -51,12 +51,15 @@ PEOPLE = cast(Table, Person.__table__)
 HOUSEHOLDS = cast(Table, Household.__table__)
 _HOUSEHOLD_COLUMNS = ("kk_enc", "kk_index", "kk_mask", "region_code", "attributes",
                       "created_at", "updated_at")  # fmt: skip
+_LOOKUP_COLUMNS = ("nik_index", "id", "row_digest", "source_digest", "death_date")
 #: The order of ``upsert_chunk``'s insert tuples: identity columns, then the updatable ones.
 _PERSON_COLUMNS = (
     "nik_enc", "nik_index", "nik_mask", "created_at", "household_id", "full_name", "birth_place",
     "birth_date", "sex", "relationship", "region_code", "address", "occupation", "death_date",
     "quality_flags", "row_digest", "source_digest", "updated_at",
 )  # fmt: skip
+#: Columns a sync may change, in the order of ``upsert_chunk``'s value tuples.
+_UPDATABLE = _PERSON_COLUMNS[4:]
 
 
 @dataclass(slots=True)
@@ -93,12 +96,14 @@ class CivilRecord:
 class CivilChecker:
     """Checks rows against the rules in force for one import (known districts, today's date).
 
-    The converters are built once per import, not per row: a million-row file calls them ten
-    million times.
+    ``check`` is the hot loop of a million-row import: valid rows take a straight path with
+    positional calls and no intermediate structures; only a row that fails somewhere is checked
+    again field by field, to report every problem it has, not just the first.
     """
 
     def __init__(self, *, known: frozenset[str], today: date) -> None:
         self.today = today
+        self.known = known
         text = fields.text
         self.converters: tuple[tuple[str, Callable[[str], object]], ...] = (
             ("nik", partial(parse_nik, today=today, known=known)),
@@ -117,60 +122,66 @@ class CivilChecker:
         self, row: int, values: dict[str, str]
     ) -> tuple[CivilRecord | None, list[RowProblem], list[RowProblem]]:
         """The normalised record (or None), the problems that reject it, and warnings."""
-        problems: list[RowProblem] = []
-        out: dict[str, object] = {}
         get = values.get
-        for column, convert in self.converters:
-            try:
-                out[column] = convert(get(column, ""))
-            except (fields.FieldProblem, InvalidNumber) as exc:
-                problems.append(_problem(row, column, get(column, ""), exc))
-        death: date | None = None
-        death_text = get("death_date", "")
-        if death_text.strip():
-            try:
-                death = fields.parse_date(death_text, today=self.today)
-            except fields.FieldProblem as exc:
-                problems.append(_problem(row, "death_date", death_text, exc))
-            else:
-                birth_value = out.get("birth_date")
-                if isinstance(birth_value, date) and death < birth_value:
-                    problems.append(
-                        RowProblem(row, "death_date", "value.death_before_birth", death_text)
-                    )
-        if problems:
-            return None, problems, []
+        today, known, text = self.today, self.known, fields.text
+        try:
+            nik_info = parse_nik(get("nik", ""), today=today, known=known)
+            kk = parse_kk(get("kk_number", ""), known=known).kk
+            full_name = text(get("full_name", ""), required=True, max_len=200)
+            birth_place = text(get("birth_place", ""), required=False, max_len=120)
+            address = text(get("address", ""), required=False, max_len=500)
+            occupation = text(get("occupation", ""), required=False, max_len=120)
+            birth = fields.parse_date(get("birth_date", ""), today=today)
+            sex = fields.sex(get("sex", ""))
+            relationship = fields.relationship(get("relationship", ""))
+            region = fields.region_code(get("region_code", ""), known=known)
+            death_text = get("death_date", "")
+            death = fields.parse_date(death_text, today=today) if death_text.strip() else None
+        except (fields.FieldProblem, InvalidNumber):
+            return None, self.problems(row, values), []
+        if death is not None and death < birth:
+            return None, self.problems(row, values), []
 
-        nik_info = cast(NikInfo, out["nik"])
-        birth = cast(date, out["birth_date"])
-        sex = cast(str, out["sex"])
         warnings: list[RowProblem] = []
-        flags: list[str] = []
+        flags: tuple[str, ...] = ()
         nb = nik_info.birth_date
-        if (nb.day, nb.month, nb.year % 100) != (birth.day, birth.month, birth.year % 100):
-            flags.append(FLAG_NIK_BIRTH_DATE)
+        if nb.day != birth.day or nb.month != birth.month or nb.year % 100 != birth.year % 100:
+            flags += (FLAG_NIK_BIRTH_DATE,)
             warnings.append(
                 RowProblem(row, "birth_date", "quality.nik_birth_date", mask_nik(nik_info.nik))
             )
         if nik_info.sex != sex:
-            flags.append(FLAG_NIK_SEX)
+            flags += (FLAG_NIK_SEX,)
             warnings.append(RowProblem(row, "sex", "quality.nik_sex", mask_nik(nik_info.nik)))
-        record = CivilRecord(
-            row=row,
-            nik=nik_info.nik,
-            kk=cast(KkInfo, out["kk_number"]).kk,
-            full_name=cast(str, out["full_name"]),
-            birth_place=cast(str, out["birth_place"]),
-            birth_date=birth,
-            sex=sex,
-            relationship=cast(str, out["relationship"]),
-            region_code=cast(str, out["region_code"]),
-            address=cast(str, out["address"]),
-            occupation=cast(str, out["occupation"]),
-            death_date=death,
-            flags=tuple(flags),
-        )
+        record = CivilRecord(row, nik_info.nik, kk, full_name, birth_place, birth, sex,
+                             relationship, region, address, occupation, death, flags)  # fmt: skip
         return record, [], warnings
+
+    def problems(self, row: int, values: dict[str, str]) -> list[RowProblem]:
+        """Every problem of a row that failed, one per field, in column order."""
+        found: list[RowProblem] = []
+        birth: object = None
+        for column, convert in self.converters:
+            value = values.get(column, "")
+            try:
+                converted = convert(value)
+            except (fields.FieldProblem, InvalidNumber) as exc:
+                found.append(_problem(row, column, value, exc))
+            else:
+                if column == "birth_date":
+                    birth = converted
+        death_text = values.get("death_date", "")
+        if death_text.strip():
+            try:
+                death = fields.parse_date(death_text, today=self.today)
+            except fields.FieldProblem as exc:
+                found.append(_problem(row, "death_date", death_text, exc))
+            else:
+                if isinstance(birth, date) and death < birth:
+                    found.append(
+                        RowProblem(row, "death_date", "value.death_before_birth", death_text)
+                    )
+        return found
 
 
 def _problem(row: int, column: str, value: str, exc: Problem) -> RowProblem:
@@ -192,7 +203,7 @@ def source_payload(values: dict[str, str]) -> bytes:
 
 
 #: What a chunk needs to know of a stored person: id, row digest, source digest, death date.
-Stored = tuple[int, bytes, bytes, date | None]
+Stored = tuple[int, bytes, bytes, object]  # death date: None while alive
 
 
 @dataclass(slots=True)
@@ -202,16 +213,16 @@ class Prefetch:
 
     probed: set[bytes] = field(default_factory=set)
     stored: dict[bytes, Stored] = field(default_factory=dict)
-    #: Source digest of each raw row, by row number, so that it is computed once.
+    #: Source digest and NIK blind index of each raw row, by row number, computed once.
     source_digests: dict[int, bytes] = field(default_factory=dict)
+    nik_indexes: dict[int, bytes] = field(default_factory=dict)
 
 
 def lookup(session: Session, keys: Sequence[bytes]) -> dict[bytes, Stored]:
-    query = select(
-        Person.nik_index, Person.id, Person.row_digest, Person.source_digest, Person.death_date
-    ).where(Person.nik_index.in_(keys))
-    return {idx: (pid, digest, source, death) for idx, pid, digest, source, death in
-            session.execute(query)}  # fmt: skip
+    """Stored people by NIK blind index (``death_date`` only tells dead from alive here)."""
+    rows = select_in(session, PEOPLE, _LOOKUP_COLUMNS, "nik_index", keys)
+    return {bytes(idx): (pid, bytes(digest), bytes(source), death)
+            for idx, pid, digest, source, death in rows}  # fmt: skip
 
 
 def unchanged_rows(
@@ -226,7 +237,9 @@ def unchanged_rows(
         prefetch.source_digests[raw.row] = source
         nik = raw.values.get("nik", "").strip()
         if len(nik) == 16:
-            keyed.append((raw.row, cipher.blind_index(nik, b"nik"), source))
+            idx = cipher.blind_index(nik, b"nik")
+            prefetch.nik_indexes[raw.row] = idx
+            keyed.append((raw.row, idx, source))
     keys = [k[1] for k in keyed]
     prefetch.stored.update(lookup(session, keys) if keys else {})
     prefetch.probed.update(keys)
@@ -252,10 +265,14 @@ def upsert_chunk(
     counts = ChunkCounts()
     if not records:
         return counts
+    kk_indexes: dict[str, bytes] = {}  # a family's members share one
     for r in records:
         if not r.nik_index:
             r.nik_index = cipher.blind_index(r.nik, b"nik")
-        r.kk_index = cipher.blind_index(r.kk, b"kk")
+        kk_index = kk_indexes.get(r.kk)
+        if kk_index is None:
+            kk_index = kk_indexes[r.kk] = cipher.blind_index(r.kk, b"kk")
+        r.kk_index = kk_index
         r.digest = cipher.row_digest(r.payload())
     stamp = now()
     existing = dict(prefetch.stored) if prefetch is not None else {}
@@ -284,31 +301,18 @@ def upsert_chunk(
     inserts: list[tuple[object, ...]] = []
     updates: list[dict[str, object]] = []
     for r in changed:
-        row: dict[str, object] = {
-            "household_id": household_ids[r.kk_index],
-            "full_name": r.full_name,
-            "birth_place": r.birth_place,
-            "birth_date": r.birth_date,
-            "sex": r.sex,
-            "relationship": r.relationship,
-            "region_code": r.region_code,
-            "address": r.address,
-            "occupation": r.occupation,
-            "death_date": r.death_date,
-            "quality_flags": ",".join(r.flags),
-            "row_digest": r.digest,
-            "source_digest": r.source_digest,
-            "updated_at": stamp,
-        }
+        values = (
+            household_ids[r.kk_index], r.full_name, r.birth_place, r.birth_date, r.sex,
+            r.relationship, r.region_code, r.address, r.occupation, r.death_date,
+            ",".join(r.flags), r.digest, r.source_digest, stamp,
+        )  # fmt: skip
         found = existing.get(r.nik_index)
         if found is None:
             inserts.append(
-                (cipher.encrypt(r.nik, b"nik"), r.nik_index, mask_nik(r.nik), stamp,
-                 *row.values())
-            )  # fmt: skip
+                (cipher.encrypt(r.nik, b"nik"), r.nik_index, mask_nik(r.nik), stamp, *values)
+            )
         else:
-            row["id"] = found[0]
-            updates.append(row)
+            updates.append({"id": found[0], **dict(zip(_UPDATABLE, values, strict=True))})
             if found[3] is None and r.death_date is not None:
                 counts.newly_deceased += 1
     insert_rows(session, PEOPLE, _PERSON_COLUMNS, inserts)
@@ -386,7 +390,9 @@ class CivilRows:
     def check(self, raw: RawRow) -> tuple[CivilRecord | None, list[RowProblem], list[RowProblem]]:
         record, problems, warnings = self.checker.check(raw.row, raw.values)
         if record is not None:
-            record.nik_index = self.cipher.blind_index(record.nik, b"nik")
+            # parse_nik only strips the raw value, so the fast path's index is this NIK's.
+            idx = self.prefetch.nik_indexes.get(raw.row)
+            record.nik_index = idx or self.cipher.blind_index(record.nik, b"nik")
             source = self.prefetch.source_digests.get(raw.row)
             if source is None:
                 source = self.cipher.row_digest(source_payload(raw.values))

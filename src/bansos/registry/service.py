@@ -30,7 +30,7 @@ class ImportOptions:
     actor: str
     rejects_path: Path
     warnings_path: Path
-    chunk_rows: int = 5000
+    chunk_rows: int = 20_000
     today: date | None = None
     progress: Callable[[int], None] | None = None
 
