@@ -145,12 +145,15 @@ def insert_rows(
     adapters = [(i, a) for i, name in enumerate(columns)
                 if (a := _adapter(dialect, table.c[name].type)) is not None]  # fmt: skip
     if adapters:
+        positions = [i for i, _ in adapters]
+        funcs = [a for _, a in adapters]
         adapted: list[tuple[Any, ...]] = []
         for row in rows:
             values = list(row)
-            for i, adapt in adapters:
-                if values[i] is not None:
-                    values[i] = adapt(values[i])
+            for i, adapt in zip(positions, funcs, strict=True):
+                value = values[i]
+                if value is not None:
+                    values[i] = adapt(value)
             adapted.append(tuple(values))
         rows = adapted
     conn.exec_driver_sql(sql, list(rows))

@@ -225,6 +225,14 @@ def lookup(session: Session, keys: Sequence[bytes]) -> dict[bytes, Stored]:
             for idx, pid, digest, source, death in rows}  # fmt: skip
 
 
+def fingerprint(cipher: FieldCipher, values: dict[str, str]) -> tuple[bytes | None, bytes]:
+    """The NIK blind index (None for a NIK that cannot be valid) and the source digest of a raw
+    row."""
+    nik = values.get("nik", "").strip()
+    idx = cipher.blind_index(nik, b"nik") if len(nik) == 16 else None
+    return idx, cipher.row_digest(source_payload(values))
+
+
 def unchanged_rows(
     session: Session, cipher: FieldCipher, raws: Sequence[RawRow], prefetch: Prefetch | None = None
 ) -> dict[int, bytes]:
@@ -233,11 +241,9 @@ def unchanged_rows(
     prefetch = prefetch if prefetch is not None else Prefetch()
     keyed: list[tuple[int, bytes, bytes]] = []
     for raw in raws:
-        source = cipher.row_digest(source_payload(raw.values))
+        idx, source = fingerprint(cipher, raw.values)
         prefetch.source_digests[raw.row] = source
-        nik = raw.values.get("nik", "").strip()
-        if len(nik) == 16:
-            idx = cipher.blind_index(nik, b"nik")
+        if idx is not None:
             prefetch.nik_indexes[raw.row] = idx
             keyed.append((raw.row, idx, source))
     keys = [k[1] for k in keyed]
