@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -198,7 +198,7 @@ def _adapter(dialect: Dialect, type_: Any) -> Callable[[Any], Any] | None:
     if isinstance(type_, UTCDateTime):
         return _sqlite_datetime
     if isinstance(type_, Date):
-        return lambda v: v.isoformat()
+        return date.isoformat
     return None
 
 

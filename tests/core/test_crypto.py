@@ -61,3 +61,9 @@ def test_bad_master_keys(text: str, code: str) -> None:
 
 def test_new_keys_decode_to_32_bytes() -> None:
     assert len(decode_key(new_key_text())) == 32
+
+
+def test_nonces_never_repeat_across_pool_refills() -> None:
+    cipher = FieldCipher(bytes(32))
+    nonces = {cipher.encrypt("x", b"nik")[1:13] for _ in range(5000)}  # ~5 pool refills
+    assert len(nonces) == 5000

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import os
+import threading
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -54,7 +55,7 @@ def new_key_text() -> str:
 class FieldCipher:
     """Encrypts and indexes personal identifiers with keys derived from one master key."""
 
-    __slots__ = ("_aead", "_digest_key", "_index_key", "_inner", "_outer")
+    __slots__ = ("_aead", "_digest_key", "_index_key", "_inner", "_lock", "_outer", "_pool", "_pos")
 
     def __init__(self, master: bytes) -> None:
         if len(master) != KEY_BYTES:
@@ -68,11 +69,25 @@ class FieldCipher:
         self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
         self._outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
         self._digest_key = _derive(master, b"row-digest")
+        self._lock = threading.Lock()
+        self._pool = b""
+        self._pos = 0
+
+    def _nonce(self) -> bytes:
+        """96 random bits from the OS, drawn a few kilobytes at a time: one system call per
+        encryption was half the cost of encrypting. Random nonces keep AES-GCM safe for about
+        2^32 encryptions under one key, far beyond a national registry's re-encryptions."""
+        with self._lock:
+            if self._pos + NONCE_BYTES > len(self._pool):
+                self._pool, self._pos = os.urandom(NONCE_BYTES * 1024), 0
+            nonce = self._pool[self._pos : self._pos + NONCE_BYTES]
+            self._pos += NONCE_BYTES
+            return nonce
 
     def encrypt(self, plaintext: str, context: bytes) -> bytes:
         """AES-GCM with a random nonce; ``context`` (e.g. b"nik") is bound as associated data
         so that a NIK ciphertext cannot be swapped into a KK column unnoticed."""
-        nonce = os.urandom(NONCE_BYTES)
+        nonce = self._nonce()
         return _VERSION + nonce + self._aead.encrypt(nonce, plaintext.encode(), context)
 
     def decrypt(self, blob: bytes, context: bytes) -> str:

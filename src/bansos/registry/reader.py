@@ -188,6 +188,7 @@ class RowSource:
                 except csv.Error as exc:
                     raise FileProblem("file.header_unreadable", detail=str(exc)) from exc
                 names = self._map_header(header)
+                all_named = None not in names  # the common case takes the cheaper dict(zip())
                 width = len(names)
                 line = reader.line_num
                 has_rows = False
@@ -217,9 +218,13 @@ class RowSource:
                                 params={"expected": width, "got": len(fields)},
                             )
                             continue
-                    yield RawRow(
-                        line, {n: v for n, v in zip(names, fields, strict=True) if n is not None}
-                    )
+                    if all_named:
+                        yield RawRow(line, dict(zip(names, fields, strict=True)))  # type: ignore[arg-type]
+                    else:
+                        yield RawRow(
+                            line,
+                            {n: v for n, v in zip(names, fields, strict=True) if n is not None},
+                        )
                 if not has_rows:
                     raise FileProblem("file.no_rows")
         finally:
