@@ -13,7 +13,7 @@ from datetime import date, datetime
 from functools import partial
 from typing import cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, update
 from sqlalchemy.orm import Session
 
 from bansos.core.clock import now
@@ -344,11 +344,10 @@ def _households(
     region.update(heads)
     ids: dict[bytes, int] = {}
     moved: list[dict[str, object]] = []
-    for hid, idx, current in session.execute(
-        select(Household.id, Household.kk_index, Household.region_code).where(
-            Household.kk_index.in_(list(kk_of))
-        )
-    ):
+    found = select_in(session, HOUSEHOLDS, ("id", "kk_index", "region_code"), "kk_index",
+                      list(kk_of))  # fmt: skip
+    for hid, idx, current in found:
+        idx = bytes(idx)
         ids[idx] = hid
         if idx in heads and heads[idx] != current:
             moved.append({"id": hid, "region_code": heads[idx], "updated_at": stamp})
@@ -371,12 +370,8 @@ def _households(
         # Core executemany, then one SELECT for the new ids: portable, and on SQLite far faster
         # than INSERT ... RETURNING in parameter order, which goes row by row.
         insert_rows(session, HOUSEHOLDS, _HOUSEHOLD_COLUMNS, rows)
-        ids.update(
-            (idx, hid)
-            for hid, idx in session.execute(
-                select(Household.id, Household.kk_index).where(Household.kk_index.in_(missing))
-            )
-        )
+        new = select_in(session, HOUSEHOLDS, ("id", "kk_index"), "kk_index", missing)
+        ids.update((bytes(idx), hid) for hid, idx in new)
     return ids
 
 
