@@ -101,13 +101,24 @@ class FieldCipher:
             raise MasterKeyError("key.decrypt") from exc
 
     def blind_index(self, value: str, context: bytes) -> bytes:
-        """Deterministic keyed digest for equality lookup (16 bytes is ample for uniqueness
-        among 10^9 values while keeping the index small)."""
+        """Deterministic keyed digest for equality lookup, 16 bytes.
+
+        For a 16-digit NIK or KK number the first two bytes are its first four digits (province
+        and regency, the digits the mask ``3204********0001`` shows anyway), followed by 14
+        bytes of HMAC-SHA256. Registry extracts come sorted by region, so the index B-tree
+        then takes its inserts in a few regions of the tree instead of all over it: a chunk
+        dirties far fewer pages, and a million-row SQLite import writes a fraction of the
+        write-ahead log (bench/import_civil.py). 112 bits of HMAC within a regency leave
+        collisions out of reach; anything else gets the full 16 bytes of HMAC.
+        """
         inner = self._inner.copy()
         inner.update(context + b":" + value.encode())
         outer = self._outer.copy()
         outer.update(inner.digest())
-        return outer.digest()[:16]
+        mac = outer.digest()
+        if len(value) == 16 and value.isascii() and value.isdigit():
+            return int(value[:4]).to_bytes(2, "big") + mac[:14]
+        return mac[:16]
 
     def row_digest(self, payload: bytes) -> bytes:
         """Keyed digest of a whole record, to skip unchanged rows on re-import without
