@@ -32,18 +32,12 @@ def peak_rss_mb() -> float:
 
 
 def make_db(url: str) -> None:
-    from sqlalchemy.orm import Session
-
     from bansos.db import make_engine
     from bansos.migrate import upgrade
-    from bansos.registry.regions import load_regions
 
     engine = make_engine(url)
     with engine.begin() as conn:
         upgrade(conn)
-        with Session(bind=conn) as session:
-            load_regions(session)
-            session.flush()
     engine.dispose()
 
 

@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from bansos.core.crypto import FieldCipher
 from bansos.db import make_engine
 from bansos.migrate import upgrade
-from bansos.registry.regions import load_regions
 
 PG_URL = os.environ.get(
     "BANSOS_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -96,9 +95,6 @@ def migrated_engine(url: str) -> Engine:
     engine = make_engine(url)
     with engine.begin() as conn:
         upgrade(conn)
-        with Session(bind=conn) as session:
-            load_regions(session)
-            session.flush()
     return engine
 
 

@@ -65,13 +65,13 @@ def runtime() -> Iterator[Runtime]:
 def db_upgrade() -> None:
     """Create or migrate the schema, load the region codes, and create the key file if needed."""
     from bansos.migrate import upgrade
-    from bansos.registry.regions import count_by_level, load_regions
+    from bansos.registry.regions import count_by_level
 
     settings = get_settings()
     engine = make_engine(settings.resolved_database_url)
     try:
         with engine.begin() as conn:
-            upgrade(conn)
+            added = upgrade(conn)
         try:
             cipher = load_cipher(settings, create=True)
         except MasterKeyError as exc:
@@ -81,7 +81,6 @@ def db_upgrade() -> None:
                 bind_key(session, cipher)
             except MasterKeyError as exc:
                 fail(exc.code, **exc.params)
-            added = load_regions(session)
             levels = count_by_level(session)
     finally:
         engine.dispose()

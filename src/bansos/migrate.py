@@ -7,6 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection
+from sqlalchemy.orm import Session
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -21,6 +22,13 @@ def alembic_config(url: str | None = None, connection: Connection | None = None)
     return cfg
 
 
-def upgrade(connection: Connection) -> None:
-    """Bring the schema to the newest revision inside the caller's transaction."""
+def upgrade(connection: Connection) -> int:
+    """Bring the schema to the newest revision and load missing reference data (region codes),
+    inside the caller's transaction; returns how many regions were added."""
+    from bansos.registry.regions import load_regions
+
     command.upgrade(alembic_config(connection=connection), "head")
+    with Session(bind=connection) as session:
+        added = load_regions(session)
+        session.flush()
+    return added

@@ -22,6 +22,7 @@ from bansos.core.errors import Problem
 from bansos.core.nik import InvalidNumber, mask_nik, parse_kk, parse_nik
 from bansos.db import insert_rows, select_in
 from bansos.registry import fields
+from bansos.registry.importer import ChunkCounts
 from bansos.registry.models import Household, Person
 from bansos.registry.reader import RawRow, RowProblem
 
@@ -251,14 +252,6 @@ def unchanged_rows(
     prefetch.probed.update(keys)
     stored = prefetch.stored
     return {row: idx for row, idx, source in keyed if idx in stored and stored[idx][2] == source}
-
-
-@dataclass(slots=True)
-class ChunkCounts:
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    newly_deceased: int = 0
 
 
 def upsert_chunk(

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, Protocol, TypeVar
+from typing import Generic, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,11 +39,14 @@ from bansos.transparency import service as audit
 R = TypeVar("R")
 
 
-class Counts(Protocol):
-    added: int
-    updated: int
-    unchanged: int
-    newly_deceased: int
+@dataclass(slots=True)
+class ChunkCounts:
+    """What applying one chunk did."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    newly_deceased: int = 0
 
 
 @dataclass
@@ -77,7 +80,7 @@ class Job(Generic[R]):
     key: Callable[[R], bytes]
     row_of: Callable[[R], int]
     #: Apply checked records in the caller's transaction; may reject more (e.g. unknown KK).
-    apply: Callable[[Session, Sequence[R]], tuple[Counts, list[RowProblem]]]
+    apply: Callable[[Session, Sequence[R]], tuple[ChunkCounts, list[RowProblem]]]
     duplicate_code: str
     duplicate_column: str
     #: Called once, in its own transaction, with the first chunk of raw rows before any check.

@@ -22,6 +22,7 @@ from bansos.core.clock import now
 from bansos.core.crypto import FieldCipher
 from bansos.core.nik import InvalidNumber, mask_nik, parse_kk
 from bansos.registry import fields
+from bansos.registry.importer import ChunkCounts
 from bansos.registry.models import Household, HouseholdAttributeDef
 from bansos.registry.reader import RawRow, RowProblem
 
@@ -92,14 +93,6 @@ class SocialRecord:
     kk_index: bytes = b""
 
 
-@dataclass(slots=True)
-class SocialCounts:
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    newly_deceased: int = 0
-
-
 class SocialRows:
     """Per-run state: the attribute types in force for this file's extra columns."""
 
@@ -159,10 +152,10 @@ class SocialRows:
 
     def apply(
         self, session: Session, records: Sequence[SocialRecord]
-    ) -> tuple[SocialCounts, list[RowProblem]]:
+    ) -> tuple[ChunkCounts, list[RowProblem]]:
         """Upsert welfare data onto existing households; a KK unknown to the civil registry is
         rejected, because aid is only ever targeted at verified families."""
-        counts = SocialCounts()
+        counts = ChunkCounts()
         if not records:
             return counts, []
         found = {

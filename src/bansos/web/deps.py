@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bansos.auth import service as auth
 from bansos.core.errors import Problem
+from bansos.db import unit_of_work
 from bansos.runtime import Runtime
 
 SESSION_COOKIE = "bansos_session"
@@ -30,15 +31,8 @@ def get_runtime(request: Request) -> Runtime:
 
 def get_session(request: Request) -> Iterator[Session]:
     """The request's unit of work: committed once after the handler, rolled back on error."""
-    session = get_runtime(request).factory()
-    try:
+    with unit_of_work(get_runtime(request).factory) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 #: ``scope="function"``: the unit of work commits before the response is sent, so a client

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from bansos.auth.service import StaffIdentity
@@ -21,6 +22,8 @@ Reader = Annotated[StaffIdentity, Depends(require("registry.read"))]
 
 
 class PersonOut(BaseModel):
+    model_config = ConfigDict(extra="ignore")  # built from PersonView, which has a few more
+
     nik: str
     nik_revealed: bool
     kk: str
@@ -62,21 +65,7 @@ def person_by_nik(
     if person is None:
         session.commit()  # a lookup that found nobody is still a lookup: keep its audit row
         raise HTTPProblem(404, "registry.not_found")
-    return PersonOut(
-        nik=person.nik,
-        nik_revealed=reveal,
-        kk=person.kk_masked,
-        full_name=person.full_name,
-        birth_date=person.birth_date,
-        sex=person.sex,
-        relationship=person.relationship,
-        region_code=person.region_code,
-        region_name=person.region_name,
-        deceased=person.deceased,
-        death_date=person.death_date,
-        quality_flags=list(person.quality_flags),
-        welfare_decile=person.welfare_decile,
-    )
+    return PersonOut(**dataclasses.asdict(person), nik_revealed=reveal, kk=person.kk_masked)
 
 
 class TotalsOut(BaseModel):
