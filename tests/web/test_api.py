@@ -377,9 +377,7 @@ def test_success_is_answered_only_after_the_commit(site: Site) -> None:
         assert not still_valid, f"logout answered {answered.status_code} before it was committed"
 
 
-def test_lookup_that_waits_for_a_lock_is_still_audited(
-    site: Site, request: pytest.FixtureRequest
-) -> None:
+def test_lookup_that_waits_for_a_lock_is_still_audited(site: Site) -> None:
     """Staff lookups while another connection writes (an import chunk, another request) must
     wait for the lock and keep their audit row, on both engines."""
     nik = _person(site)["nik"]
