@@ -29,10 +29,12 @@ db_app = typer.Typer(help="Database schema and reference data.", no_args_is_help
 registry_app = typer.Typer(help="Civil and social registry imports.", no_args_is_help=True)
 users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data for a local try-out.", no_args_is_help=True)
+programs_app = typer.Typer(help="Assistance programs (eligibility, benefit).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(registry_app, name="registry")
 app.add_typer(users_app, name="users")
 app.add_typer(demo_app, name="demo")
+app.add_typer(programs_app, name="programs")
 
 out = Console()
 err = Console(stderr=True)
@@ -212,6 +214,47 @@ def users_list() -> None:
         table = Table("username", "role", "name", "active")
         for u in auth.list_users(session):
             table.add_row(u.username, u.role, u.full_name, "ya" if u.active else "tidak")
+    out.print(table)
+
+
+# -- programs ---------------------------------------------------------------------------------
+
+
+@programs_app.command("load")
+def programs_load(
+    file: Annotated[Path, typer.Argument(help="Program definition (.toml or .yaml).")],
+    actor: ActorOpt = getpass.getuser(),
+) -> None:
+    """Validate a program file and store it (a changed definition becomes a new version)."""
+    from bansos.programs import service as programs
+    from bansos.programs.definition import ProgramProblem, read_file
+
+    with runtime() as rt:
+        try:
+            data = read_file(file)
+            with unit_of_work(rt.factory) as session:
+                result = programs.load(session, data, actor)
+                code, version = result.record.code, result.record.version
+        except ProgramProblem as exc:
+            for e in exc.errors:
+                texts = f"{message(e['code'], 'id')} / {message(e['code'], 'en')}"
+                err.print(f"  {e['field']}: {texts} ({e['detail']})", highlight=False)
+            fail(exc.code, **exc.params)
+    labels = {"created": "dibuat / created", "updated": "diperbarui / updated",
+              "unchanged": "tidak berubah / unchanged"}  # fmt: skip
+    out.print(f"Program {code} v{version}: {labels[result.status]}.")
+
+
+@programs_app.command("list")
+def programs_list() -> None:
+    """List the stored programs."""
+    from bansos.programs import service as programs
+
+    with runtime() as rt, unit_of_work(rt.factory) as session:
+        table = Table("code", "name", "unit", "period", "version", "budget cap (Rp)")
+        for r in programs.list_programs(session):
+            cap = f"{r.budget_cap:,}".replace(",", ".")
+            table.add_row(r.code, r.name, r.unit, r.period, str(r.version), cap)
     out.print(table)
 
 

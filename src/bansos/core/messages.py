@@ -186,6 +186,62 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "http.not_found": ("Alamat tidak ditemukan.", "Not found."),
     "http.method_not_allowed": ("Metode tidak diizinkan.", "Method not allowed."),
     "http.error": ("Permintaan gagal (HTTP {status}).", "The request failed (HTTP {status})."),
+    # Programs
+    "program.invalid": (
+        "Definisi program tidak sah ({count} kesalahan).",
+        "The program definition is invalid ({count} errors).",
+    ),
+    "program.field_missing": ("Kolom wajib tidak ada.", "A required field is missing."),
+    "program.field_unknown": ("Kolom tidak dikenal.", "Unknown field."),
+    "program.field_invalid": ("Nilai tidak sah.", "Invalid value."),
+    "program.field_choice": ("Nilai bukan salah satu pilihan.", "Not one of the choices."),
+    "program.code_format": (
+        "Kode program: huruf besar, angka, garis bawah (2-32).",
+        "Program code: capitals, digits, underscore (2-32).",
+    ),
+    "program.amount_integer": (
+        "Nominal harus bilangan bulat rupiah (tanpa sen).",
+        "Amounts must be whole rupiah (no decimals).",
+    ),
+    "program.amount_positive": ("Nominal harus lebih dari nol.", "Amounts must be above zero."),
+    "program.amount_too_large": ("Nominal terlalu besar.", "The amount is too large."),
+    "program.rule_unknown_attribute": (
+        "Aturan di {field} memakai atribut yang tidak dikenal: {attribute}.",
+        "The rule in {field} names an unknown attribute: {attribute}.",
+    ),
+    "program.rule_syntax": (
+        "Aturan di {field} tidak dapat dibaca: {detail}.",
+        "The rule in {field} cannot be parsed: {detail}.",
+    ),
+    "program.rule_type": (
+        "Aturan di {field} membandingkan jenis data yang berbeda: {detail}.",
+        "The rule in {field} mixes data types: {detail}.",
+    ),
+    "program.component_per": (
+        "Komponen {field} harus menghitung anggota keluarga; {attribute} bukan hitungan anggota.",
+        "Component {field} must count members; {attribute} is not a member count.",
+    ),
+    "program.excludes_unknown": (
+        "Program yang dikecualikan belum ada: {codes}.",
+        "Excluded programs do not exist yet: {codes}.",
+    ),
+    "program.exclusion_cycle": (
+        "Pengecualian antarprogram membentuk lingkaran: {cycle}.",
+        "Program exclusions form a cycle: {cycle}.",
+    ),
+    "program.not_found": ("Program {program} tidak ditemukan.", "Program {program} not found."),
+    "program.file_unreadable": (
+        "Berkas program tidak dapat dibaca: {path}.",
+        "The program file cannot be read: {path}.",
+    ),
+    "program.file_format": (
+        "Berkas program harus .toml atau .yaml: {path}.",
+        "A program file must be .toml or .yaml: {path}.",
+    ),
+    "program.file_syntax": (
+        "Isi berkas program rusak: {detail}.",
+        "The program file is malformed: {detail}.",
+    ),
     "request.invalid": ("Permintaan tidak valid: {detail}.", "Invalid request: {detail}."),
     "db.not_migrated": (
         "Basis data belum disiapkan: jalankan `bansos db upgrade` terlebih dahulu.",
