@@ -4,6 +4,14 @@ from bansos.auth import models as auth_models
 from bansos.db import AppMeta
 from bansos.programs import models as program_models
 from bansos.registry import models as registry_models
+from bansos.targeting import models as targeting_models
 from bansos.transparency import models as transparency_models
 
-__all__ = ["AppMeta", "auth_models", "program_models", "registry_models", "transparency_models"]
+__all__ = [
+    "AppMeta",
+    "auth_models",
+    "program_models",
+    "registry_models",
+    "targeting_models",
+    "transparency_models",
+]

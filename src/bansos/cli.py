@@ -13,15 +13,19 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bansos.core.clock import now
 from bansos.core.crypto import MasterKeyError
 from bansos.core.errors import Problem
 from bansos.core.messages import message
+from bansos.core.money import format_number, format_rupiah
 from bansos.db import make_engine, session_factory, unit_of_work
 from bansos.keys import bind_key, load_cipher
 from bansos.runtime import NotMigrated, Runtime, open_runtime
 from bansos.settings import get_settings
+from bansos.targeting import service as targeting
 
 app = typer.Typer(help="Bansos: digital social assistance tied to the civil registry.",
                   no_args_is_help=True, pretty_exceptions_enable=False)  # fmt: skip
@@ -29,12 +33,14 @@ db_app = typer.Typer(help="Database schema and reference data.", no_args_is_help
 registry_app = typer.Typer(help="Civil and social registry imports.", no_args_is_help=True)
 users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data for a local try-out.", no_args_is_help=True)
+targeting_app = typer.Typer(help="Candidate lists and their approval.", no_args_is_help=True)
 programs_app = typer.Typer(help="Assistance programs (eligibility, benefit).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(registry_app, name="registry")
 app.add_typer(users_app, name="users")
 app.add_typer(demo_app, name="demo")
 app.add_typer(programs_app, name="programs")
+app.add_typer(targeting_app, name="targeting")
 
 out = Console()
 err = Console(stderr=True)
@@ -135,7 +141,7 @@ def _import(kind: str, file: Path, rejects: Path | None, warnings: Path | None,
         rows.append(("baru meninggal / newly deceased", report.newly_deceased))
     rows += [("ditolak / rejected", report.rejected), ("peringatan / warnings", report.warnings)]
     for label, value in rows:
-        table.add_row(label, f"{value:,}".replace(",", "."))
+        table.add_row(label, format_number(value))
     out.print(table)
     out.print(f"Penolakan / rejects: {report.rejects_path}")
     out.print(f"Peringatan / warnings: {report.warnings_path}")
@@ -253,9 +259,105 @@ def programs_list() -> None:
     with runtime() as rt, unit_of_work(rt.factory) as session:
         table = Table("code", "name", "unit", "period", "version", "budget cap (Rp)")
         for r in programs.list_programs(session):
-            cap = f"{r.budget_cap:,}".replace(",", ".")
-            table.add_row(r.code, r.name, r.unit, r.period, str(r.version), cap)
+            table.add_row(r.code, r.name, r.unit, r.period, str(r.version),
+                          format_number(r.budget_cap))  # fmt: skip
     out.print(table)
+
+
+# -- targeting --------------------------------------------------------------------------------
+
+UserOpt = Annotated[str, typer.Option("--user", help="Staff username acting (its role applies).")]
+
+
+def _actor(session: Session, username: str) -> targeting.Actor:
+    from bansos.auth.models import User
+
+    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    if user is None:
+        fail("targeting.unknown_user", username=username)
+    return targeting.Actor(user.username, user.role)
+
+
+def _show_list(session: Session, list_id: int) -> None:
+    cl = session.get(targeting.CandidateList, list_id)
+    if cl is None:
+        fail("targeting.list_not_found", list_id=list_id)
+    out.print(
+        f"Daftar / list {cl.id}: {cl.program_code} v{cl.program_version} {cl.period}, "
+        f"status {cl.status}; layak / eligible {format_number(cl.eligible_count)}, "
+        f"dikecualikan / excluded {format_number(cl.excluded_count)}, "
+        f"total {format_rupiah(cl.total_benefit)}"
+    )
+    table = Table("regency", "reason", "households", "benefit (Rp)")
+    for regency, reason, n, total in targeting.summary(session, list_id):
+        label = message(reason, "id") if reason else "layak / eligible"
+        table.add_row(regency, label, format_number(n), format_number(total))
+    out.print(table)
+
+
+@targeting_app.command("run")
+def targeting_run(
+    program: Annotated[str, typer.Argument(help="Program code, e.g. SEMBAKO.")],
+    period: Annotated[str, typer.Option(help="Period, YYYY-MM.")],
+    user: UserOpt,
+    region: Annotated[str, typer.Option(help="Only this region code prefix.")] = "",
+) -> None:
+    """Build a draft candidate list from the civil and social registries."""
+    with runtime() as rt:
+        try:
+            with unit_of_work(rt.factory) as session:
+                cl = targeting.build_list(session, program, period, _actor(session, user),
+                                          region_prefix=region)  # fmt: skip
+                list_id = cl.id
+        except Problem as exc:
+            fail(exc.code, **exc.params)
+        with unit_of_work(rt.factory) as session:
+            _show_list(session, list_id)
+
+
+def _decision(list_id: int, user: str, action: str, reason: str = "") -> None:
+    with runtime() as rt:
+        try:
+            with unit_of_work(rt.factory) as session:
+                actor = _actor(session, user)
+                if action == "submit":
+                    targeting.submit(session, list_id, actor)
+                else:
+                    targeting.decide(session, list_id, actor, approve=action == "approve",
+                                     reason=reason)  # fmt: skip
+        except Problem as exc:
+            fail(exc.code, **exc.params)
+        with unit_of_work(rt.factory) as session:
+            _show_list(session, list_id)
+
+
+@targeting_app.command("submit")
+def targeting_submit(list_id: int, user: UserOpt) -> None:
+    """Submit a draft list for approval (operator)."""
+    _decision(list_id, user, "submit")
+
+
+@targeting_app.command("approve")
+def targeting_approve(
+    list_id: int, user: UserOpt, reason: Annotated[str, typer.Option(help="Why.")]
+) -> None:
+    """Approve a submitted list (approver; never the submitter). The list is then frozen."""
+    _decision(list_id, user, "approve", reason)
+
+
+@targeting_app.command("reject")
+def targeting_reject(
+    list_id: int, user: UserOpt, reason: Annotated[str, typer.Option(help="Why.")]
+) -> None:
+    """Reject a submitted list (approver), with the reason."""
+    _decision(list_id, user, "reject", reason)
+
+
+@targeting_app.command("show")
+def targeting_show(list_id: int) -> None:
+    """A list's status and its summary by regency and reason."""
+    with runtime() as rt, unit_of_work(rt.factory) as session:
+        _show_list(session, list_id)
 
 
 # -- synthetic data, demo, serve --------------------------------------------------------------

@@ -242,6 +242,50 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Isi berkas program rusak: {detail}.",
         "The program file is malformed: {detail}.",
     ),
+    # Targeting
+    "targeting.period_format": (
+        "Periode harus TTTT-BB, mis. 2026-12 (bukan {period}).",
+        "The period must be YYYY-MM, e.g. 2026-12 (not {period}).",
+    ),
+    "targeting.list_not_found": ("Daftar {list_id} tidak ditemukan.", "List {list_id} not found."),
+    "targeting.wrong_status": (
+        "Daftar berstatus {status}; tindakan ini hanya untuk status {expected}.",
+        "The list is {status}; this needs a {expected} list.",
+    ),
+    "targeting.own_submission": (
+        "Tidak boleh menyetujui atau menolak daftar yang Anda ajukan sendiri.",
+        "You may not approve or reject a list you submitted yourself.",
+    ),
+    "targeting.reason_required": ("Alasan wajib diisi.", "A reason is required."),
+    "targeting.changed_after_submission": (
+        "Isi daftar berubah sejak diajukan; ajukan ulang.",
+        "The list changed after it was submitted; submit it again.",
+    ),
+    "targeting.over_budget": (
+        "Total manfaat Rp{total} melebihi pagu anggaran Rp{cap}.",
+        "The total benefit Rp{total} exceeds the budget cap Rp{cap}.",
+    ),
+    "targeting.unknown_user": (
+        "Pengguna {username} tidak ada atau tidak aktif.",
+        "User {username} does not exist or is inactive.",
+    ),
+    "excluded.deceased": ("Seluruh anggota keluarga meninggal.", "Every member has died."),
+    "excluded.other_program": (
+        "Sudah menerima program lain yang didahulukan.",
+        "Already a beneficiary of a program that takes precedence.",
+    ),
+    "excluded.data_missing": (
+        "Data kesejahteraan belum ada (belum tercatat di data sosial).",
+        "Welfare data missing (not in the social registry).",
+    ),
+    "excluded.civil_servant": (
+        "Ada anggota keluarga PNS/TNI/POLRI.",
+        "A member is a civil servant, soldier or police officer.",
+    ),
+    "excluded.not_eligible": (
+        "Tidak memenuhi syarat program.",
+        "Does not meet the program's eligibility rule.",
+    ),
     "request.invalid": ("Permintaan tidak valid: {detail}.", "Invalid request: {detail}."),
     "db.not_migrated": (
         "Basis data belum disiapkan: jalankan `bansos db upgrade` terlebih dahulu.",
