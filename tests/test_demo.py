@@ -14,6 +14,7 @@ from bansos.db import unit_of_work
 from bansos.registry.models import Household, Person
 from bansos.runtime import open_runtime
 from bansos.settings import Settings
+from bansos.targeting.models import CandidateList
 from tests.conftest import ENGINES, FreshDatabases, migrated_engine
 
 
@@ -42,6 +43,9 @@ def test_demo_loads_once_with_working_logins(
             for username, _role, password in demo.DEMO_USERS:
                 token, _user, _ = auth.login(session, username, password)
                 assert auth.identify(session, token) is not None
+            lists = session.scalars(select(CandidateList)).all()
+            assert [(c.program_code, c.status) for c in lists] == [("SEMBAKO", "draft")]
+            assert lists[0].eligible_count > 0
         second = demo.load(rt, tmp_path / "demo")
         assert not second.loaded
         with unit_of_work(rt.factory) as session:

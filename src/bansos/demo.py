@@ -1,4 +1,5 @@
-"""Demo data for ``make run``: a synthetic population in six real districts and staff logins.
+"""Demo data for ``make run``: a synthetic population in six real districts, staff logins, the
+example programs and a draft Sembako candidate list waiting for maker-checker approval.
 
 Only for a fresh embedded database: it never runs against a database that already has people.
 """
@@ -13,14 +14,19 @@ from sqlalchemy import select
 from bansos.auth import service as auth
 from bansos.auth.models import User
 from bansos.db import unit_of_work
+from bansos.programs import service as programs
+from bansos.programs.definition import read_file
 from bansos.registry import service as registry
 from bansos.registry.synth import generate
 from bansos.runtime import Runtime
+from bansos.targeting import service as targeting
 
 #: Cileunyi (Kab. Bandung), Wonosari (Gunungkidul), Sakra (Lombok Timur), Balige (Toba, Batak
 #: names), Sukawati (Gianyar, Balinese names), Mariso (Kota Makassar).
 DISTRICTS = ("320405", "340301", "520302", "121201", "510401", "737101")
 HOUSEHOLDS = 3000
+DEMO_PERIOD = "2026-12"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SEED = 2026
 #: Demo logins, printed by ``make run``. Never used outside the demo.
 DEMO_USERS = (
@@ -61,4 +67,12 @@ def load(rt: Runtime, out_dir: Path) -> DemoResult:
             if session.scalar(select(User.id).where(User.username == username)) is None:
                 auth.create_user(session, username, password, role, full_name=f"Demo {role}")
         after = registry.totals(session)
+    if EXAMPLES.is_dir():  # a source checkout (make run); a wheel install has no examples/
+        with unit_of_work(rt.factory) as session:
+            for name in ("sembako.toml", "pkh.yaml"):
+                programs.load(session, read_file(EXAMPLES / name), "demo")
+            # A draft list for the operator to submit and the approver to approve.
+            targeting.build_list(
+                session, "SEMBAKO", DEMO_PERIOD, targeting.Actor("operator", "operator")
+            )
     return DemoResult(True, after["people"], after["households"])
