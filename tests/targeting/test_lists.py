@@ -79,6 +79,10 @@ def test_maker_checker(db: Session) -> None:
     with pytest.raises(TargetingProblem) as not_operator:
         targeting.submit(db, cl.id, APPROVER)
     assert not_operator.value.code == "auth.forbidden"
+    for role in ("admin", "auditor", "approver"):
+        with pytest.raises(TargetingProblem) as cannot_build:
+            targeting.build_list(db, "SEMBAKO", "2026-12", Actor("x", role))
+        assert cannot_build.value.code == "auth.forbidden"
     targeting.submit(db, cl.id, OPERATOR)
     assert len(cl.content_hash) == 64
     for actor, code in [(Actor("siti", "approver"), "targeting.own_submission"),

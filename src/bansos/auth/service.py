@@ -23,10 +23,18 @@ from bansos.core.errors import Problem
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"users.manage", "registry.read", "registry.import", "audit.read"}),
-    "operator": frozenset({"registry.read", "registry.import", "pii.reveal"}),
-    "approver": frozenset({"registry.read"}),
+    "operator": frozenset(
+        {"registry.read", "registry.import", "pii.reveal", "lists.build", "lists.submit"}
+    ),
+    "approver": frozenset({"registry.read", "lists.decide"}),
     "auditor": frozenset({"registry.read", "audit.read"}),
 }
+
+
+def role_can(role: str, permission: str) -> bool:
+    return permission in PERMISSIONS.get(role, frozenset())
+
+
 MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 15
 MIN_PASSWORD = 12
@@ -48,7 +56,7 @@ class StaffIdentity:
     role: str
 
     def can(self, permission: str) -> bool:
-        return permission in PERMISSIONS.get(self.role, frozenset())
+        return role_can(self.role, permission)
 
 
 def create_user(

@@ -17,6 +17,7 @@ from typing import Any, cast
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
+from bansos.auth.service import role_can
 from bansos.core.clock import now
 from bansos.core.errors import Problem
 from bansos.db import insert_rows
@@ -30,8 +31,6 @@ from bansos.transparency import service as audit
 CANDIDATES = cast(Table, Candidate.__table__)
 _COLUMNS = ("list_id", "household_id", "region_code", "eligible", "reason", "benefit")
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-SUBMITTERS = ("operator", "admin")
-APPROVERS = ("approver",)
 
 
 class TargetingProblem(Problem):
@@ -76,6 +75,8 @@ def build_list(
     session: Session, program_code: str, period: str, actor: Actor, *, region_prefix: str = ""
 ) -> CandidateList:
     """A new draft list for ``program_code`` and ``period`` from the registries."""
+    if not role_can(actor.role, "lists.build"):
+        raise TargetingProblem("auth.forbidden")
     on = period_start(period)
     program = programs.get(session, program_code)
     record = session.scalars(select(ProgramRecord).where(ProgramRecord.code == program_code)).one()
@@ -137,7 +138,7 @@ def _get(session: Session, list_id: int) -> CandidateList:
 
 def submit(session: Session, list_id: int, actor: Actor) -> CandidateList:
     cl = _get(session, list_id)
-    if actor.role not in SUBMITTERS:
+    if not role_can(actor.role, "lists.submit"):
         raise TargetingProblem("auth.forbidden")
     if cl.status != "draft":
         raise TargetingProblem("targeting.wrong_status", status=cl.status, expected="draft")
@@ -157,7 +158,7 @@ def decide(
 ) -> CandidateList:
     """Approve or reject a submitted list. Nobody decides on their own submission."""
     cl = _get(session, list_id)
-    if actor.role not in APPROVERS:
+    if not role_can(actor.role, "lists.decide"):
         raise TargetingProblem("auth.forbidden")
     if cl.status != "submitted":
         raise TargetingProblem("targeting.wrong_status", status=cl.status, expected="submitted")
