@@ -21,6 +21,7 @@ from bansos.runtime import Runtime, open_runtime
 from bansos.web import logmask
 from bansos.web.api import auth as auth_api
 from bansos.web.api import registry as registry_api
+from bansos.web.api import targeting as targeting_api
 from bansos.web.deps import HTTPProblem, get_session
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -67,6 +68,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     )
     app.include_router(auth_api.router)
     app.include_router(registry_api.router)
+    app.include_router(targeting_api.router)
 
     @app.exception_handler(HTTPProblem)
     async def _http_problem(request: Request, exc: HTTPProblem) -> JSONResponse:

@@ -19,9 +19,9 @@ SESSION_COOKIE = "bansos_session"
 class HTTPProblem(Problem):
     """A ``Problem`` with the HTTP status it maps to."""
 
-    def __init__(self, status: int, code: str, **params: object) -> None:
+    def __init__(self, http_status: int, code: str, **params: object) -> None:
         super().__init__(code, **params)
-        self.status = status
+        self.status = http_status
 
 
 def get_runtime(request: Request) -> Runtime:
