@@ -353,6 +353,31 @@ def targeting_reject(
     _decision(list_id, user, "reject", reason)
 
 
+@targeting_app.command("verify")
+def targeting_verify(
+    list_id: int,
+    user: UserOpt,
+    kk: Annotated[str, typer.Option("--kk", help="Family card (KK) number of the household.")],
+    verdict: Annotated[str, typer.Option(help="verified, moved, deceased, not_found, wrong_data")],
+    note: Annotated[str, typer.Option(help="What the officer found.")] = "",
+) -> None:
+    """Record a field-verification verdict on a draft list (changes the list; audited)."""
+    from bansos.registry import service as registry
+
+    with runtime() as rt:
+        try:
+            with unit_of_work(rt.factory) as session:
+                household = registry.household_by_kk(session, rt.cipher, kk)
+                if household is None:
+                    fail("targeting.not_on_list")
+                targeting.record_verdict(session, list_id, household, verdict, note,
+                                         _actor(session, user))  # fmt: skip
+        except Problem as exc:
+            fail(exc.code, **exc.params)
+        with unit_of_work(rt.factory) as session:
+            _show_list(session, list_id)
+
+
 @targeting_app.command("show")
 def targeting_show(list_id: int) -> None:
     """A list's status and its summary by regency and reason."""

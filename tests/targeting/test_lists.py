@@ -15,7 +15,7 @@ from bansos.programs import service as programs
 from bansos.programs.definition import read_file
 from bansos.registry import service as registry
 from bansos.targeting import service as targeting
-from bansos.targeting.models import Candidate
+from bansos.targeting.models import Candidate, FieldVerdict
 from bansos.targeting.service import Actor, TargetingProblem
 from bansos.transparency.models import AuditEvent
 from tests.registry.factories import kk, person, write_csv
@@ -143,3 +143,31 @@ def test_period_format(period: str) -> None:
     with pytest.raises(TargetingProblem) as caught:
         targeting.period_start(period)
     assert caught.value.code == "targeting.period_format"
+
+
+@pytest.mark.usefixtures("registries")
+def test_field_verdicts_change_a_draft_list_and_are_kept(db: Session, cipher: FieldCipher) -> None:
+    load(db)
+    cl = targeting.build_list(db, "SEMBAKO", "2026-12", OPERATOR)
+    eligible = registry.household_by_kk(db, cipher, kk(1))
+    assert eligible is not None
+    targeting.record_verdict(db, cl.id, eligible, "verified", "Rumah dikunjungi", OPERATOR)
+    assert (cl.eligible_count, cl.total_benefit) == (1, 200_000)
+    moved = targeting.record_verdict(db, cl.id, eligible, "moved", "Pindah ke Jakarta", OPERATOR)
+    assert (moved.eligible, moved.reason, moved.benefit) == (False, "excluded.field_moved", 0)
+    assert (cl.eligible_count, cl.excluded_count, cl.total_benefit) == (0, 5, 0)
+    history = db.scalars(select(FieldVerdict.verdict).where(FieldVerdict.candidate_id == moved.id)
+                         .order_by(FieldVerdict.id)).all()  # fmt: skip
+    assert history == ["verified", "moved"]
+    for args, code in [
+        ((cl.id, eligible, "maybe", "", OPERATOR), "targeting.verdict_unknown"),
+        ((cl.id, eligible, "moved", "", APPROVER), "auth.forbidden"),
+        ((cl.id, 999_999, "moved", "", OPERATOR), "targeting.not_on_list"),
+    ]:
+        with pytest.raises(TargetingProblem) as caught:
+            targeting.record_verdict(db, *args)  # type: ignore[arg-type]
+        assert caught.value.code == code
+    targeting.submit(db, cl.id, OPERATOR)
+    with pytest.raises(TargetingProblem) as frozen:
+        targeting.record_verdict(db, cl.id, eligible, "verified", "", OPERATOR)
+    assert frozen.value.code == "targeting.wrong_status"

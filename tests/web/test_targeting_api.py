@@ -30,6 +30,17 @@ def test_maker_checker_over_http(site: Site) -> None:  # noqa: F811
     assert cl["total_benefit"] == 200_000 * cl["eligible_count"]
 
     url = f"{LISTS}/{cl['id']}"
+    some_kk = next(iter(site.social))
+    verdict = site.client.post(f"{url}/verdicts", headers=site.bearer("operator"),
+                               json={"kk_number": some_kk, "verdict": "not_found",
+                                     "note": "Alamat kosong"})  # fmt: skip
+    assert verdict.status_code == 200, verdict.text
+    reasons = {r["reason"] for r in verdict.json()["summary"]}
+    assert "excluded.field_not_found" in reasons
+    stranger = {"kk_number": "3403010101010999", "verdict": "moved"}
+    unknown = site.client.post(f"{url}/verdicts", headers=site.bearer("operator"), json=stranger)
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "targeting.not_on_list")
+    assert some_kk not in verdict.text
     early = site.client.post(f"{url}/approve", json={"reason": "ok"},
                              headers=site.bearer("approver"))  # fmt: skip
     assert (early.status_code, early.json()["code"]) == (409, "targeting.wrong_status")

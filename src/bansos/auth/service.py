@@ -24,7 +24,14 @@ from bansos.core.errors import Problem
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({"users.manage", "registry.read", "registry.import", "audit.read"}),
     "operator": frozenset(
-        {"registry.read", "registry.import", "pii.reveal", "lists.build", "lists.submit"}
+        {
+            "registry.read",
+            "registry.import",
+            "pii.reveal",
+            "lists.build",
+            "lists.submit",
+            "lists.verify",
+        }
     ),
     "approver": frozenset({"registry.read", "lists.decide"}),
     "auditor": frozenset({"registry.read", "audit.read"}),

@@ -269,6 +269,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Pengguna {username} tidak ada atau tidak aktif.",
         "User {username} does not exist or is inactive.",
     ),
+    "targeting.verdict_unknown": (
+        "Hasil verifikasi tidak dikenal: {verdict} (verified, moved, deceased, not_found, "
+        "wrong_data).",
+        "Unknown verdict: {verdict} (verified, moved, deceased, not_found, wrong_data).",
+    ),
+    "targeting.not_on_list": (
+        "Keluarga ini tidak ada dalam daftar.",
+        "This household is not on the list.",
+    ),
+    "excluded.field_moved": ("Pindah domisili (verifikasi lapangan).", "Moved away (field check)."),
+    "excluded.field_deceased": (
+        "Meninggal dunia (verifikasi lapangan).",
+        "Deceased (field check).",
+    ),
+    "excluded.field_not_found": (
+        "Tidak ditemukan di lapangan.",
+        "Not found at the address (field check).",
+    ),
+    "excluded.field_wrong_data": (
+        "Data tidak sesuai kenyataan (verifikasi lapangan).",
+        "The data does not match reality (field check).",
+    ),
     "excluded.deceased": ("Seluruh anggota keluarga meninggal.", "Every member has died."),
     "excluded.other_program": (
         "Sudah menerima program lain yang didahulukan.",

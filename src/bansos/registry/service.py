@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bansos.core import clock
 from bansos.core.crypto import FieldCipher
-from bansos.core.nik import known_district_codes, parse_nik
+from bansos.core.nik import known_district_codes, parse_kk, parse_nik
 from bansos.registry import civil
 from bansos.registry.importer import ImportReport, Job, record_unreadable, run_import
 from bansos.registry.models import Household, Person, Region
@@ -171,3 +171,12 @@ def totals(session: Session) -> dict[str, int]:
         )
         or 0,
     }
+
+
+def household_by_kk(session: Session, cipher: FieldCipher, kk: str) -> int | None:
+    """The household id of a family card number, through its blind index (raises
+    ``InvalidNumber`` for a malformed number)."""
+    info = parse_kk(kk)
+    return session.scalar(
+        select(Household.id).where(Household.kk_index == cipher.blind_index(info.kk, b"kk"))
+    )

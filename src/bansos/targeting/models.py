@@ -65,3 +65,27 @@ class Candidate(Base):
         UniqueConstraint("list_id", "household_id", name="uq_candidates_list_household"),
         Index("ix_candidates_list_region", "list_id", "region_code"),
     )
+
+
+VERDICTS = ("verified", "moved", "deceased", "not_found", "wrong_data")
+
+
+class FieldVerdict(Base):
+    """A field officer's finding about one candidate (verifikasi dan validasi). Rows are only
+    inserted: the candidate's current state follows the latest verdict, the history stays."""
+
+    __tablename__ = "field_verdicts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id"), index=True)
+    verdict: Mapped[str] = mapped_column(String(12))
+    note: Mapped[str] = mapped_column(Text, default="")
+    officer: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    __table_args__ = (
+        CheckConstraint(
+            "verdict in ('verified', 'moved', 'deceased', 'not_found', 'wrong_data')",
+            name="verdict",
+        ),
+    )

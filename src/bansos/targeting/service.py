@@ -25,7 +25,7 @@ from bansos.programs import service as programs
 from bansos.programs.definition import Program
 from bansos.programs.models import ProgramRecord
 from bansos.targeting.facts import iter_facts
-from bansos.targeting.models import Candidate, CandidateList
+from bansos.targeting.models import VERDICTS, Candidate, CandidateList, FieldVerdict
 from bansos.transparency import service as audit
 
 CANDIDATES = cast(Table, Candidate.__table__)
@@ -118,6 +118,45 @@ def _beneficiaries_of(session: Session, codes: tuple[str, ...], period: str) -> 
     return set(session.scalars(query))
 
 
+def record_verdict(
+    session: Session, list_id: int, household_id: int, verdict: str, note: str, actor: Actor
+) -> Candidate:
+    """Record a field verdict on a draft list. ``verified`` keeps the household as the rules
+    decided; any other verdict excludes it with ``excluded.field_<verdict>``. A list already
+    submitted is frozen: reject it and build a new one to take new findings in."""
+    if not role_can(actor.role, "lists.verify"):
+        raise TargetingProblem("auth.forbidden")
+    if verdict not in VERDICTS:
+        raise TargetingProblem("targeting.verdict_unknown", verdict=verdict)
+    cl = _get(session, list_id)
+    if cl.status != "draft":
+        raise TargetingProblem("targeting.wrong_status", status=cl.status, expected="draft")
+    candidate = session.scalar(
+        select(Candidate).where(
+            Candidate.list_id == list_id, Candidate.household_id == household_id
+        )
+    )
+    if candidate is None:
+        raise TargetingProblem("targeting.not_on_list")
+    session.add(FieldVerdict(candidate_id=candidate.id, verdict=verdict, note=note.strip(),
+                             officer=actor.username))  # fmt: skip
+    if verdict != "verified" and candidate.eligible:
+        cl.eligible_count -= 1
+        cl.excluded_count += 1
+        cl.total_benefit -= candidate.benefit
+        candidate.eligible, candidate.reason, candidate.benefit = (
+            False,
+            f"excluded.field_{verdict}",
+            0,
+        )
+    elif verdict != "verified":
+        candidate.reason = f"excluded.field_{verdict}"
+    audit.record(session, actor.username, "targeting.field_verdict", "candidate_list", str(list_id),
+                 household_id=household_id, verdict=verdict, note=note.strip())  # fmt: skip
+    session.flush()
+    return candidate
+
+
 def content_hash(session: Session, list_id: int) -> str:
     h = hashlib.sha256()
     rows = session.execute(
@@ -188,4 +227,4 @@ def summary(session: Session, list_id: int) -> list[tuple[str, str, int, int]]:
     return [(str(r), str(reason), int(n), int(t)) for r, reason, n, t in session.execute(query)]
 
 
-__all__ = ["Actor", "CandidateList", "build_list", "decide", "submit", "summary"]
+__all__ = ["Actor", "CandidateList", "build_list", "decide", "record_verdict", "submit", "summary"]

@@ -5,14 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from bansos.auth.service import StaffIdentity
 from bansos.core.errors import Problem
 from bansos.programs import service as programs
+from bansos.registry import service as registry
 from bansos.targeting import service as targeting
-from bansos.web.deps import DbSession, HTTPProblem, require
+from bansos.web.deps import DbSession, HTTPProblem, get_runtime, require
 
 router = APIRouter(tags=["targeting"])
 #: Reading needs registry access; each action's own permission is checked by the service,
@@ -24,6 +25,7 @@ _STATUS = {
     "auth.forbidden": 403,
     "targeting.own_submission": 403,
     "targeting.list_not_found": 404,
+    "targeting.not_on_list": 404,
     "program.not_found": 404,
     "targeting.wrong_status": 409,
     "targeting.changed_after_submission": 409,
@@ -146,3 +148,27 @@ def approve(list_id: int, body: DecisionIn, session: DbSession, staff: Staff) ->
 def reject(list_id: int, body: DecisionIn, session: DbSession, staff: Staff) -> ListOut:
     """Reject a submitted list (approver), with the reason."""
     return _decide(list_id, body, session, staff, False)
+
+
+class VerdictIn(BaseModel):
+    kk_number: str = Field(min_length=1, max_length=40)
+    verdict: str = Field(description="verified, moved, deceased, not_found or wrong_data")
+    note: str = Field(default="", max_length=2000)
+
+
+@router.post("/api/targeting/lists/{list_id}/verdicts", response_model=ListOut)
+def verdict(
+    list_id: int, body: VerdictIn, request: Request, session: DbSession, staff: Staff
+) -> ListOut:
+    """Record a field-verification verdict for a household on a draft list."""
+    try:
+        household = registry.household_by_kk(session, get_runtime(request).cipher, body.kk_number)
+        if household is None:
+            raise HTTPProblem(404, "targeting.not_on_list")
+        targeting.record_verdict(session, list_id, household, body.verdict, body.note,
+                                 _actor(staff))  # fmt: skip
+    except HTTPProblem:
+        raise
+    except Problem as exc:
+        raise _http(exc) from None
+    return _list_out(session, list_id)
