@@ -159,6 +159,13 @@ def test_field_verdicts_change_a_draft_list_and_are_kept(db: Session, cipher: Fi
     history = db.scalars(select(FieldVerdict.verdict).where(FieldVerdict.candidate_id == moved.id)
                          .order_by(FieldVerdict.id)).all()  # fmt: skip
     assert history == ["verified", "moved"]
+    back = targeting.record_verdict(db, cl.id, eligible, "verified", "Salah alamat", OPERATOR)
+    assert (back.eligible, back.reason, back.benefit) == (True, "", 200_000)
+    assert (cl.eligible_count, cl.excluded_count, cl.total_benefit) == (1, 4, 200_000)
+    still_rich = registry.household_by_kk(db, cipher, kk(2))
+    assert still_rich is not None
+    rich = targeting.record_verdict(db, cl.id, still_rich, "verified", "", OPERATOR)
+    assert (rich.eligible, rich.reason) == (False, "excluded.not_eligible")
     for args, code in [
         ((cl.id, eligible, "maybe", "", OPERATOR), "targeting.verdict_unknown"),
         ((cl.id, eligible, "moved", "", APPROVER), "auth.forbidden"),
@@ -167,6 +174,8 @@ def test_field_verdicts_change_a_draft_list_and_are_kept(db: Session, cipher: Fi
         with pytest.raises(TargetingProblem) as caught:
             targeting.record_verdict(db, *args)  # type: ignore[arg-type]
         assert caught.value.code == code
+    targeting.record_verdict(db, cl.id, eligible, "deceased", "", OPERATOR)
+    assert cl.eligible_count == 0
     targeting.submit(db, cl.id, OPERATOR)
     with pytest.raises(TargetingProblem) as frozen:
         targeting.record_verdict(db, cl.id, eligible, "verified", "", OPERATOR)

@@ -60,6 +60,9 @@ class Candidate(Base):
     #: Empty when eligible; otherwise a code such as ``excluded.not_eligible``.
     reason: Mapped[str] = mapped_column(String(40), default="")
     benefit: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: What the rules decided, before any field verdict: a later "verified" restores it.
+    rule_reason: Mapped[str] = mapped_column(String(40), default="")
+    rule_benefit: Mapped[int] = mapped_column(BigInteger, default=0)
 
     __table_args__ = (
         UniqueConstraint("list_id", "household_id", name="uq_candidates_list_household"),
@@ -72,7 +75,8 @@ VERDICTS = ("verified", "moved", "deceased", "not_found", "wrong_data")
 
 class FieldVerdict(Base):
     """A field officer's finding about one candidate (verifikasi dan validasi). Rows are only
-    inserted: the candidate's current state follows the latest verdict, the history stays."""
+    inserted: the candidate's current state follows the latest verdict (``verified`` restores
+    what the rules decided), and the history stays."""
 
     __tablename__ = "field_verdicts"
 

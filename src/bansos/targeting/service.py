@@ -29,7 +29,8 @@ from bansos.targeting.models import VERDICTS, Candidate, CandidateList, FieldVer
 from bansos.transparency import service as audit
 
 CANDIDATES = cast(Table, Candidate.__table__)
-_COLUMNS = ("list_id", "household_id", "region_code", "eligible", "reason", "benefit")
+_COLUMNS = ("list_id", "household_id", "region_code", "eligible", "reason", "benefit",
+            "rule_reason", "rule_benefit")  # fmt: skip
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
@@ -88,7 +89,8 @@ def build_list(
     batch: list[tuple[object, ...]] = []
     for hid, facts in iter_facts(session, on, region_prefix=region_prefix):
         reason, benefit = _decide(program, facts, excluded, hid)
-        batch.append((cl.id, hid, facts["region_code"], not reason, reason, benefit))
+        batch.append((cl.id, hid, facts["region_code"], not reason, reason, benefit, reason,
+                      benefit))  # fmt: skip
         if reason:
             cl.excluded_count += 1
         else:
@@ -121,9 +123,10 @@ def _beneficiaries_of(session: Session, codes: tuple[str, ...], period: str) -> 
 def record_verdict(
     session: Session, list_id: int, household_id: int, verdict: str, note: str, actor: Actor
 ) -> Candidate:
-    """Record a field verdict on a draft list. ``verified`` keeps the household as the rules
-    decided; any other verdict excludes it with ``excluded.field_<verdict>``. A list already
-    submitted is frozen: reject it and build a new one to take new findings in."""
+    """Record a field verdict on a draft list. ``verified`` puts the household back as the
+    rules decided (correcting an earlier finding); any other verdict excludes it with
+    ``excluded.field_<verdict>``. A submitted list is frozen: reject it and build a new one to
+    take new findings in."""
     if not role_can(actor.role, "lists.verify"):
         raise TargetingProblem("auth.forbidden")
     if verdict not in VERDICTS:
@@ -140,17 +143,21 @@ def record_verdict(
         raise TargetingProblem("targeting.not_on_list")
     session.add(FieldVerdict(candidate_id=candidate.id, verdict=verdict, note=note.strip(),
                              officer=actor.username))  # fmt: skip
-    if verdict != "verified" and candidate.eligible:
+    if verdict == "verified":
+        reason, benefit = candidate.rule_reason, candidate.rule_benefit
+    else:
+        reason, benefit = f"excluded.field_{verdict}", 0
+    if candidate.eligible:
         cl.eligible_count -= 1
-        cl.excluded_count += 1
         cl.total_benefit -= candidate.benefit
-        candidate.eligible, candidate.reason, candidate.benefit = (
-            False,
-            f"excluded.field_{verdict}",
-            0,
-        )
-    elif verdict != "verified":
-        candidate.reason = f"excluded.field_{verdict}"
+    else:
+        cl.excluded_count -= 1
+    candidate.eligible, candidate.reason, candidate.benefit = not reason, reason, benefit
+    if candidate.eligible:
+        cl.eligible_count += 1
+        cl.total_benefit += benefit
+    else:
+        cl.excluded_count += 1
     audit.record(session, actor.username, "targeting.field_verdict", "candidate_list", str(list_id),
                  household_id=household_id, verdict=verdict, note=note.strip())  # fmt: skip
     session.flush()

@@ -1,4 +1,4 @@
-"""candidate lists
+"""candidate lists and field verdicts
 
 Revision ID: 0003
 Revises: 0002
@@ -58,6 +58,8 @@ def upgrade() -> None:
         sa.Column("eligible", sa.Boolean(), nullable=False),
         sa.Column("reason", sa.String(length=40), nullable=False),
         sa.Column("benefit", sa.BigInteger(), nullable=False),
+        sa.Column("rule_reason", sa.String(length=40), nullable=False),
+        sa.Column("rule_benefit", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["household_id"], ["households.id"], name=op.f("fk_candidates_household_id_households")
         ),
@@ -70,8 +72,38 @@ def upgrade() -> None:
     with op.batch_alter_table("candidates", schema=None) as batch_op:
         batch_op.create_index("ix_candidates_list_region", ["list_id", "region_code"], unique=False)
 
+    op.create_table(
+        "field_verdicts",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
+        sa.Column(
+            "candidate_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("verdict", sa.String(length=12), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("officer", sa.String(length=80), nullable=False),
+        sa.Column("at", UTCDateTime(), nullable=False),
+        sa.CheckConstraint(
+            "verdict in ('verified', 'moved', 'deceased', 'not_found', 'wrong_data')",
+            name=op.f("ck_field_verdicts_verdict"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["candidate_id"],
+            ["candidates.id"],
+            name=op.f("fk_field_verdicts_candidate_id_candidates"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_field_verdicts")),
+    )
+    with op.batch_alter_table("field_verdicts", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_field_verdicts_candidate_id"), ["candidate_id"], unique=False
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("field_verdicts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_field_verdicts_candidate_id"))
+
+    op.drop_table("field_verdicts")
     with op.batch_alter_table("candidates", schema=None) as batch_op:
         batch_op.drop_index("ix_candidates_list_region")
 
