@@ -17,7 +17,6 @@ import os
 import re
 import stat
 import subprocess
-import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,10 +26,9 @@ import pytest
 from sqlalchemy import Engine, text
 
 from bansos.db import make_engine
+from tests.commands import BANSOS, cli_env
 from tests.conftest import ENGINES, FreshDatabases
 
-_SCRIPT = Path(sys.executable).with_name("bansos")
-BANSOS = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "bansos.cli"]
 PASSWORD = "kata-sandi-alice-123"
 CIVIL_HEADER = (
     "nik,kk_number,full_name,birth_place,birth_date,sex,relationship,region_code,address,"
@@ -50,14 +48,6 @@ class Call:
     env: dict[str, str]
     args: tuple[str, ...]
     stdin: str | None = None
-
-
-def cli_env(data_dir: Path, url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BANSOS_")}
-    # Wide and plain output, so that messages are neither wrapped nor coloured.
-    env.update(COLUMNS="200", NO_COLOR="1", TERM="dumb")
-    env.update(BANSOS_DATA_DIR=str(data_dir), BANSOS_DATABASE_URL=url)
-    return env
 
 
 def run(call: Call) -> Result:

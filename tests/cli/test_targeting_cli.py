@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.commands import BANSOS, cli_env
 from tests.conftest import ENGINES, FreshDatabases
 
-_SCRIPT = Path(sys.executable).with_name("bansos")
-BANSOS = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "bansos.cli"]
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
@@ -21,9 +18,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 def test_program_list_and_maker_checker(
     kind: str, tmp_path: Path, fresh_databases: FreshDatabases
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BANSOS_")}
-    env.update(BANSOS_DATA_DIR=str(tmp_path / "var"), BANSOS_DATABASE_URL=fresh_databases.url(kind),
-               COLUMNS="200", NO_COLOR="1")  # fmt: skip
+    env = cli_env(tmp_path / "var", fresh_databases.url(kind))
 
     def bansos(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run([*BANSOS, *args], env=env, input=stdin, capture_output=True,

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,10 +13,8 @@ from sqlalchemy import func, select, text
 from bansos.db import make_engine
 from bansos.registry.models import Person
 from bansos.registry.synth import generate
+from tests.commands import BANSOS, cli_env
 from tests.conftest import ENGINES, FreshDatabases
-
-_SCRIPT = Path(sys.executable).with_name("bansos")
-BANSOS = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "bansos.cli"]
 
 
 @pytest.mark.slow
@@ -27,8 +23,7 @@ def test_killed_import_resumes_exactly_once(
     kind: str, tmp_path: Path, fresh_databases: FreshDatabases
 ) -> None:
     url = fresh_databases.url(kind)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("BANSOS_")}
-    env.update(BANSOS_DATA_DIR=str(tmp_path / "var"), BANSOS_DATABASE_URL=url, COLUMNS="200")
+    env = cli_env(tmp_path / "var", url)
     subprocess.run([*BANSOS, "db", "upgrade"], env=env, check=True, capture_output=True)
     summary = generate(tmp_path / "synth", households=6000, seed=11, districts=("340301", "520302"))
     civil = tmp_path / "synth" / "civil.csv"

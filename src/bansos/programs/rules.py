@@ -7,6 +7,7 @@ unknown attribute, or comparing a number with text, is refused when it is compil
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -62,6 +63,4 @@ def compile_rule(text: str, known: Mapping[str, Attribute], *, field: str) -> Co
 
 
 def _mentions(text: str, name: str) -> bool:
-    import re
-
     return re.search(rf"(?<![\w$]){re.escape(name)}(?!\w)", text) is not None

@@ -49,6 +49,10 @@ class ChunkCounts:
     newly_deceased: int = 0
 
 
+COUNTERS = ("rows_read", "added", "updated", "unchanged", "newly_deceased", "rejected",
+            "warnings")  # fmt: skip
+
+
 @dataclass
 class ImportReport:
     run_id: int
@@ -62,6 +66,10 @@ class ImportReport:
     warnings: int = 0
     rejects_path: Path | None = None
     warnings_path: Path | None = None
+
+    def counters(self) -> dict[str, int]:
+        """The counters, named as the ``import_runs`` columns and the audit details."""
+        return {name: getattr(self, name) for name in COUNTERS}
 
     @property
     def accepted(self) -> int:
@@ -282,21 +290,15 @@ def _one_chunk(
         _copy_counts(after, session.get_one(ImportRun, report.run_id))
     # Committed: only now do the counters and the report files move on. (The seen keys were
     # claimed before the commit; a failed chunk ends the whole run, and its store with it.)
-    for name in ("rows_read", "added", "updated", "unchanged", "newly_deceased", "rejected",
-                 "warnings"):  # fmt: skip
-        setattr(report, name, getattr(after, name))
+    for name, value in after.counters().items():
+        setattr(report, name, value)
     rejects.write(sorted(bad, key=lambda p: p.row))
     warnings.write(notes)
 
 
 def _copy_counts(report: ImportReport, run: ImportRun) -> None:
-    run.rows_read = report.rows_read
-    run.added = report.added
-    run.updated = report.updated
-    run.unchanged = report.unchanged
-    run.newly_deceased = report.newly_deceased
-    run.rejected = report.rejected
-    run.warnings = report.warnings
+    for name, value in report.counters().items():
+        setattr(run, name, value)
 
 
 def _describe(exc: BaseException) -> str:
@@ -322,14 +324,8 @@ def _finish(
             str(report.run_id),
             status=status,
             file_sha256=run.file_sha256,
-            rows_read=report.rows_read,
-            added=report.added,
-            updated=report.updated,
-            unchanged=report.unchanged,
-            newly_deceased=report.newly_deceased,
-            rejected=report.rejected,
-            warnings=report.warnings,
             error=error,
+            **report.counters(),
         )
 
 

@@ -18,8 +18,7 @@ from bansos.web.deps import DbSession, HTTPProblem, get_runtime, require
 router = APIRouter(tags=["targeting"])
 #: Reading needs registry access; each action's own permission is checked by the service,
 #: so that the CLI and the API enforce the same maker-checker rules.
-Reader = Annotated[StaffIdentity, Depends(require("registry.read"))]
-Staff = Reader
+Staff = Annotated[StaffIdentity, Depends(require("registry.read"))]
 
 _STATUS = {
     "auth.forbidden": 403,
@@ -48,7 +47,7 @@ class ProgramOut(BaseModel):
 
 
 @router.get("/api/programs", response_model=list[ProgramOut])
-def list_programs(session: DbSession, staff: Reader) -> list[ProgramOut]:
+def list_programs(session: DbSession, staff: Staff) -> list[ProgramOut]:
     return [ProgramOut.model_validate(r, from_attributes=True)
             for r in programs.list_programs(session)]  # fmt: skip
 
@@ -115,7 +114,7 @@ def build(body: ListIn, session: DbSession, staff: Staff) -> ListOut:
 
 
 @router.get("/api/targeting/lists/{list_id}", response_model=ListOut)
-def show(list_id: int, session: DbSession, staff: Reader) -> ListOut:
+def show(list_id: int, session: DbSession, staff: Staff) -> ListOut:
     return _list_out(session, list_id)
 
 
@@ -163,12 +162,13 @@ def verdict(
     """Record a field-verification verdict for a household on a draft list."""
     try:
         household = registry.household_by_kk(session, get_runtime(request).cipher, body.kk_number)
-        if household is None:
-            raise HTTPProblem(404, "targeting.not_on_list")
+    except Problem as exc:
+        raise _http(exc) from None
+    if household is None:
+        raise HTTPProblem(404, "targeting.not_on_list")
+    try:
         targeting.record_verdict(session, list_id, household, body.verdict, body.note,
                                  _actor(staff))  # fmt: skip
-    except HTTPProblem:
-        raise
     except Problem as exc:
         raise _http(exc) from None
     return _list_out(session, list_id)
