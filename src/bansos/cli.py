@@ -185,7 +185,7 @@ def import_social(
 @users_app.command("create")
 def users_create(
     username: str,
-    role: Annotated[str, typer.Option(help="admin, operator, approver or auditor.")],
+    role: Annotated[str, typer.Option(help="admin, operator, approver, auditor or field_officer.")],
     full_name: Annotated[str, typer.Option(help="Display name.")] = "",
     password_stdin: Annotated[
         bool, typer.Option(help="Read the password from standard input instead of a prompt.")
@@ -295,19 +295,122 @@ def _show_list(session: Session, list_id: int) -> None:
     out.print(table)
 
 
+@targeting_app.command("match")
+def targeting_match(
+    proposals: Annotated[Path, typer.Argument(help="Proposals CSV or Parquet.")],
+    out_path: Annotated[Path, typer.Option("--out", help="Resolved CSV to write.")],
+    user: UserOpt,
+    rejects: RejectsOpt = None,
+    model: Annotated[
+        Path | None, typer.Option(help="Use this saved model (JSON) instead of training.")
+    ] = None,
+    save_model: Annotated[
+        Path | None, typer.Option(help="Also write the trained model (JSON) here.")
+    ] = None,
+) -> None:
+    """Match proposed recipients to the civil registry (Splink): one resolved row per input row,
+    ambiguous rows to the review queue; the run and its model are kept."""
+    import json
+
+    from bansos.targeting import matches
+
+    with runtime() as rt:
+        try:
+            with unit_of_work(rt.factory) as session:
+                params = json.loads(model.read_text(encoding="utf-8")) if model else None
+                with err.status("mencocokkan / matching...") as status:
+                    report = matches.run_match(
+                        session, rt.cipher, proposals, _actor(session, user),
+                        out_path=out_path,
+                        rejects_path=rejects or _default_report_path("proposals", "rejects"),
+                        model=params,
+                        progress=lambda step: status.update(f"mencocokkan / matching: {step}"),
+                    )  # fmt: skip
+                run_id, model_text = report.run.id, report.run.model
+        except Problem as exc:
+            fail(exc.code, **exc.params)
+    if save_model is not None:
+        save_model.write_text(model_text, encoding="utf-8")
+    table = Table(title=f"Pencocokan / match run {run_id}", show_header=False)
+    for status_code, n in report.counts.items():
+        table.add_row(status_code, format_number(n))
+    table.add_row("ditolak / rejected", format_number(report.rejected))
+    table.add_row("peringatan / warnings", format_number(report.warnings))
+    table.add_row("pasangan dinilai / pairs scored", format_number(report.pairs))
+    out.print(table)
+    out.print(f"Hasil / resolved: {out_path}")
+
+
+@targeting_app.command("review")
+def targeting_review(
+    run_id: int,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 50,
+) -> None:
+    """The review queue of a match run: ambiguous rows and their candidates (NIK masked)."""
+    from bansos.targeting import matches
+
+    with runtime() as rt, unit_of_work(rt.factory) as session:
+        try:
+            items = matches.review_queue(session, run_id, limit=limit)
+        except Problem as exc:
+            fail(exc.code, **exc.params)
+        table = Table("row_id", "p", "reason", "candidate", "NIK", "name", "born", "region")
+        for item in items:
+            for i, c in enumerate(item.candidates):
+                head = (
+                    (item.row_id, f"{item.probability:.3f}", item.reason) if i == 0 else ("",) * 3
+                )
+                who = c.person
+                table.add_row(
+                    *head, f"{c.person_id} ({c.probability:.3f})",
+                    who.nik_masked if who else "", who.full_name if who else "",
+                    who.birth_date.isoformat() if who else "", who.region_code if who else "",
+                )  # fmt: skip
+        out.print(table)
+        out.print(f"{len(items)} baris menunggu / rows waiting (max {limit}).")
+
+
+@targeting_app.command("resolve")
+def targeting_resolve(
+    run_id: int,
+    row_id: str,
+    user: UserOpt,
+    note: Annotated[str, typer.Option(help="Why (what was checked).")],
+    person: Annotated[int | None, typer.Option(help="The candidate's person id.")] = None,
+    none: Annotated[bool, typer.Option("--none", help="None of the candidates.")] = False,
+) -> None:
+    """Decide a row of the review queue: one of its candidates, or none (audited)."""
+    from bansos.targeting import matches
+
+    if (person is None) == (not none):
+        fail("match.choose_one")
+    with runtime() as rt:
+        try:
+            with unit_of_work(rt.factory) as session:
+                result = matches.review(session, run_id, row_id, person, note,
+                                        _actor(session, user))  # fmt: skip
+                status = result.status
+        except Problem as exc:
+            fail(exc.code, **exc.params)
+    out.print(f"Baris / row {row_id}: {status}")
+
+
 @targeting_app.command("run")
 def targeting_run(
     program: Annotated[str, typer.Argument(help="Program code, e.g. SEMBAKO.")],
     period: Annotated[str, typer.Option(help="Period, YYYY-MM.")],
     user: UserOpt,
     region: Annotated[str, typer.Option(help="Only this region code prefix.")] = "",
+    match_run: Annotated[
+        int | None, typer.Option(help="Only the households of the people this match run found.")
+    ] = None,
 ) -> None:
-    """Build a draft candidate list from the civil and social registries."""
+    """Build a draft candidate list from the civil and social registries (and a match run)."""
     with runtime() as rt:
         try:
             with unit_of_work(rt.factory) as session:
                 cl = targeting.build_list(session, program, period, _actor(session, user),
-                                          region_prefix=region)  # fmt: skip
+                                          region_prefix=region, match_run=match_run)  # fmt: skip
                 list_id = cl.id
         except Problem as exc:
             fail(exc.code, **exc.params)

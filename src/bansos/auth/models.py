@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bansos.core.clock import now
 from bansos.db import Base, BigId, UTCDateTime
 
-ROLES = ("admin", "operator", "approver", "auditor")
+ROLES = ("admin", "operator", "approver", "auditor", "field_officer")
 
 
 class User(Base):
@@ -27,7 +27,9 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     __table_args__ = (
-        CheckConstraint("role in ('admin', 'operator', 'approver', 'auditor')", name="role"),
+        CheckConstraint(
+            "role in ('admin', 'operator', 'approver', 'auditor', 'field_officer')", name="role"
+        ),
     )
 
 

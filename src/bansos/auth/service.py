@@ -31,11 +31,24 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "lists.build",
             "lists.submit",
             "lists.verify",
+            "matches.run",
+            "matches.review",
         }
     ),
+    # Field officers (pendamping, TKSK) check households on the ground and settle ambiguous
+    # matches they can see for themselves; they do not build, submit or approve lists.
+    "field_officer": frozenset({"registry.read", "lists.verify", "matches.review"}),
     "approver": frozenset({"registry.read", "lists.decide"}),
     "auditor": frozenset({"registry.read", "audit.read"}),
 }
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who does something, as services check it: a username and the role that applies."""
+
+    username: str
+    role: str
 
 
 def role_can(role: str, permission: str) -> bool:

@@ -199,6 +199,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Kode program: huruf besar, angka, garis bawah (2-32).",
         "Program code: capitals, digits, underscore (2-32).",
     ),
+    "program.area_format": (
+        "Wilayah program: kode provinsi (2 angka), kabupaten/kota (4) atau kecamatan (6).",
+        "Program area: a province (2 digits), regency (4) or district (6) code.",
+    ),
     "program.amount_integer": (
         "Nominal harus bilangan bulat rupiah (tanpa sen).",
         "Amounts must be whole rupiah (no decimals).",
@@ -277,6 +281,38 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "targeting.not_on_list": (
         "Keluarga ini tidak ada dalam daftar.",
         "This household is not on the list.",
+    ),
+    "match.run_not_found": (
+        "Pencocokan {run_id} tidak ditemukan.",
+        "Match run {run_id} not found.",
+    ),
+    "match.row_not_found": (
+        "Baris {row_id} tidak ada dalam pencocokan {run_id}.",
+        "Row {row_id} is not in match run {run_id}.",
+    ),
+    "match.choose_one": (
+        "Pilih satu: --person ID atau --none.",
+        "Choose one: --person ID or --none.",
+    ),
+    "match.not_pending": (
+        "Baris {row_id} tidak menunggu keputusan.",
+        "Row {row_id} is not waiting for a decision.",
+    ),
+    "match.not_a_candidate": (
+        "Orang {person_id} bukan salah satu kandidat baris ini.",
+        "Person {person_id} is not one of this row's candidates.",
+    ),
+    "proposal.row_id_repeated": (
+        "row_id sudah dipakai baris lain dalam berkas ini.",
+        "This row_id is already used by another row of the file.",
+    ),
+    "excluded.proposed_deceased": (
+        "Orang yang diusulkan sudah meninggal.",
+        "The proposed person has died.",
+    ),
+    "excluded.out_of_area": (
+        "Tinggal di luar wilayah program.",
+        "Lives outside the program's area.",
     ),
     "excluded.field_moved": ("Pindah domisili (verifikasi lapangan).", "Moved away (field check)."),
     "excluded.field_deceased": (

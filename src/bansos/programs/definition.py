@@ -79,10 +79,19 @@ class ProgramDefinition(_Strict):
     restrictions: Restrictions = Restrictions()
     #: Codes of programs this one yields to: their beneficiaries are excluded from this one.
     excludes: tuple[Code, ...] = ()
+    #: Where the program runs: region code prefixes (2 digits a province, 4 a regency, 6 a
+    #: district). Empty: the whole country. Households living elsewhere are excluded.
+    area: tuple[Annotated[str, Field(pattern=r"^(\d{2}|\d{4}|\d{6})$")], ...] = ()
     description: Annotated[str, Field(max_length=2000)] = ""
 
     def canonical(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        data = self.model_dump(mode="json")
+        if not data["area"]:
+            del data["area"]  # digests of programs loaded before ``area`` existed stay the same
+        return data
+
+    def in_area(self, region_code: str) -> bool:
+        return not self.area or region_code.startswith(self.area)
 
     def digest(self) -> str:
         text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
@@ -141,7 +150,9 @@ def parse(data: Mapping[str, Any], extra_attributes: Mapping[str, str] | None = 
         errors = [
             {
                 "field": ".".join(str(p) for p in err["loc"]) or "-",
-                "code": _CODES.get(err["type"], "program.field_invalid"),
+                "code": "program.area_format"
+                if err["loc"][:1] == ("area",) and err["type"] == "string_pattern_mismatch"
+                else _CODES.get(err["type"], "program.field_invalid"),
                 "detail": err["msg"],
             }
             for err in exc.errors()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -180,3 +180,76 @@ def household_by_kk(session: Session, cipher: FieldCipher, kk: str) -> int | Non
     return session.scalar(
         select(Household.id).where(Household.kk_index == cipher.blind_index(info.kk, b"kk"))
     )
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRecord:
+    """What record linkage needs of one person, with the NIK and KK in clear: it lives only in
+    the memory of a matching run."""
+
+    id: int
+    nik: str
+    kk: str
+    full_name: str
+    birth_date: date
+    sex: str
+    region_code: str
+    household_id: int
+    deceased: bool
+
+
+def people_for_matching(
+    session: Session, cipher: FieldCipher, *, batch: int = 20_000
+) -> Iterator[list[MatchRecord]]:
+    """Every person of the civil registry, in batches (keyset pages by id, so the database
+    never holds a long cursor open). Each KK is decrypted once per batch."""
+    last_id = 0
+    kks: dict[int, str] = {}
+    while True:
+        rows = session.execute(
+            select(Person.id, Person.nik_enc, Person.full_name, Person.birth_date, Person.sex,
+                   Person.region_code, Person.household_id, Person.death_date, Household.kk_enc)
+            .join(Household, Person.household_id == Household.id)
+            .where(Person.id > last_id)
+            .order_by(Person.id)
+            .limit(batch)
+        ).all()  # fmt: skip
+        if not rows:
+            return
+        out = []
+        for pid, nik_enc, name, born, sex, region, hid, died, kk_enc in rows:
+            kk = kks.get(hid)
+            if kk is None:
+                kk = kks[hid] = cipher.decrypt(kk_enc, b"kk")
+            out.append(MatchRecord(pid, cipher.decrypt(nik_enc, b"nik"), kk, name, born, sex,
+                                   region, hid, died is not None))  # fmt: skip
+        kks.clear()
+        last_id = rows[-1][0]
+        yield out
+
+
+@dataclass(frozen=True, slots=True)
+class PersonSummary:
+    """A person as a reviewer sees a candidate: NIK masked."""
+
+    id: int
+    nik_masked: str
+    full_name: str
+    birth_date: date
+    sex: str
+    region_code: str
+    household_id: int
+    deceased: bool
+
+
+def summaries(session: Session, ids: Iterable[int]) -> dict[int, PersonSummary]:
+    wanted = sorted(set(ids))
+    out: dict[int, PersonSummary] = {}
+    for start in range(0, len(wanted), 1000):
+        for row in session.execute(
+            select(Person.id, Person.nik_mask, Person.full_name, Person.birth_date, Person.sex,
+                   Person.region_code, Person.household_id, Person.death_date)
+            .where(Person.id.in_(wanted[start : start + 1000]))
+        ):  # fmt: skip
+            out[row[0]] = PersonSummary(*row[:7], row[7] is not None)
+    return out

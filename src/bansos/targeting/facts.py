@@ -81,21 +81,37 @@ def household_facts(
 
 
 def iter_facts(
-    session: Session, on: date, *, region_prefix: str = "", batch: int = 5000
+    session: Session,
+    on: date,
+    *,
+    region_prefix: str = "",
+    only: Sequence[int] | None = None,
+    batch: int = 5000,
 ) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(household id, facts) for every household whose region starts with ``region_prefix``."""
+    """(household id, facts) for every household whose region starts with ``region_prefix``
+    (and whose id is in ``only``, when given), in id order."""
+    wanted = sorted(set(only)) if only is not None else None
     last_id = 0
+    start = 0
     while True:
         query = (
             select(Household.id, Household.region_code, Household.welfare_decile,
                    Household.attributes)
-            .where(Household.id > last_id, Household.region_code.startswith(region_prefix))
+            .where(Household.region_code.startswith(region_prefix))
             .order_by(Household.id)
-            .limit(batch)
         )  # fmt: skip
+        if wanted is None:
+            query = query.where(Household.id > last_id).limit(batch)
+        else:
+            if start >= len(wanted):
+                return
+            query = query.where(Household.id.in_(wanted[start : start + batch]))
+            start += batch
         households = session.execute(query).all()
         if not households:
-            return
+            if wanted is None:
+                return
+            continue
         ids = [h.id for h in households]
         members: dict[int, list[Member]] = defaultdict(list)
         for row in session.execute(

@@ -41,6 +41,8 @@ class CandidateList(Base):
     decided_by: Mapped[str | None] = mapped_column(String(80))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_reason: Mapped[str | None] = mapped_column(Text)
+    #: The match run whose proposals the list was built from; None: the whole registry.
+    match_run_id: Mapped[int | None] = mapped_column(ForeignKey("match_runs.id"))
 
     __table_args__ = (
         CheckConstraint("status in ('draft', 'submitted', 'approved', 'rejected')", name="status"),
@@ -91,5 +93,63 @@ class FieldVerdict(Base):
         CheckConstraint(
             "verdict in ('verified', 'moved', 'deceased', 'not_found', 'wrong_data')",
             name="verdict",
+        ),
+    )
+
+
+MATCH_STATUSES = ("exact", "fuzzy", "ambiguous", "not_found", "deceased", "invalid_nik")
+
+
+class MatchRun(Base):
+    """One run of ``targeting match`` over a proposals file, with the model it trained."""
+
+    __tablename__ = "match_runs"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(255))
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(default=0)
+    #: Rows per status, as JSON: ``{"exact": 120, "fuzzy": 14, ...}``.
+    counts: Mapped[str] = mapped_column(Text, default="{}")
+    #: The Splink model (settings and trained m/u parameters) as JSON: the run can be
+    #: explained and repeated, or the model loaded into Splink's Spark backend.
+    model: Mapped[str] = mapped_column(Text, default="{}")
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+REVIEW_STATES = ("", "pending", "accepted", "rejected")
+
+
+class MatchResult(Base):
+    """What one proposal row resolved to. Ambiguous rows wait in the review queue
+    (``review_state`` pending) until a person decides between the candidates."""
+
+    __tablename__ = "match_results"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("match_runs.id"))
+    row_id: Mapped[str] = mapped_column(String(40))
+    line: Mapped[int] = mapped_column()
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12))
+    probability: Mapped[float] = mapped_column(default=0.0)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    #: Best candidates as JSON ``[[person_id, probability], ...]``, for the reviewer.
+    candidates: Mapped[str] = mapped_column(Text, default="[]")
+    review_state: Mapped[str] = mapped_column(String(10), default="")
+    reviewed_by: Mapped[str | None] = mapped_column(String(80))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_note: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (
+        UniqueConstraint("run_id", "row_id", name="uq_match_results_run_row"),
+        Index("ix_match_results_run_review", "run_id", "review_state"),
+        CheckConstraint(
+            "status in ('exact', 'fuzzy', 'ambiguous', 'not_found', 'deceased', 'invalid_nik')",
+            name="status",
+        ),
+        CheckConstraint(
+            "review_state in ('', 'pending', 'accepted', 'rejected')", name="review_state"
         ),
     )

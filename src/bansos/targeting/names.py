@@ -36,6 +36,13 @@ _TITLES = frozenset((
 #: Pre-1972 (Van Ophuijsen/Soewandi) spellings to today's (EYD), in this order.
 _OLD_SPELLING = (("dj", "j"), ("tj", "c"), ("oe", "u"), ("ch", "kh"), ("sj", "sy"), ("nj", "ny"))
 _NOT_LETTERS = re.compile(r"[^a-z\s]")
+#: "Paijo bin Karto": what follows bin/binti is the father's name, not the person's.
+_PATRONYMIC = frozenset(("bin", "binti", "bt"))
+#: Sound shifts that do not change a name in Indonesian speech, applied in this order to make
+#: a phonetic key: Sundanese p/f/v, old Dutch j/y, Arabic kh/dh/th/sy/z, Javanese final a/o.
+_SOUND = (("kh", "k"), ("dh", "d"), ("th", "t"), ("sy", "s"), ("ph", "p"), ("f", "p"),
+          ("v", "p"), ("z", "j"), ("y", "j"), ("q", "k"), ("x", "ks"))  # fmt: skip
+_DOUBLED = re.compile(r"(.)\1+")
 
 
 def _fold(text: str) -> str:
@@ -59,6 +66,8 @@ def normalize_name(name: str) -> str:
     for word in words:
         if word in _TITLES and len(words) > 1:
             continue
+        if word in _PATRONYMIC and out:
+            break
         known = _CANONICAL.get(word)
         if known is None:
             for old, new in _OLD_SPELLING:
@@ -66,3 +75,30 @@ def normalize_name(name: str) -> str:
             known = _CANONICAL.get(word, word)
         out.append(known)
     return " ".join(out)
+
+
+def _token_key(token: str) -> str:
+    for a, b in _SOUND:
+        token = token.replace(a, b)
+    token = _DOUBLED.sub(r"\1", token)
+    if len(token) > 2 and token[-1] == "h" and token[-2] in "aiueo":
+        token = token[:-1]  # Fatimah / Fatima
+    if len(token) > 2 and token[-1] == "o":
+        token = token[:-1] + "a"  # Javanese Sukarno / Sukarna
+    return token
+
+
+def name_key(normalized: str) -> str:
+    """A phonetic key of a normalised name: spellings that sound alike get the same key
+    (``Fitri``/``Pitri``, ``Yusuf``/``Jusuf``, ``Sukarno``/``Sukarna``, ``Hassan``/``Hasan``).
+
+    Made for Indonesian names; Soundex and (Double) Metaphone encode English sounds and would
+    merge names that differ here (``Rina``/``Rani``) while missing these shifts.
+    """
+    return " ".join(_token_key(t) for t in normalized.split())
+
+
+def sorted_name(normalized: str) -> str:
+    """The words of a normalised name in alphabetical order: ``Tua Simanjuntak`` and
+    ``Simanjuntak Tua`` (name order differs between lists) become one string."""
+    return " ".join(sorted(normalized.split()))

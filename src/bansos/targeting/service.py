@@ -10,20 +10,21 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
 from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
-from bansos.auth.service import role_can
+from bansos.auth.service import Actor, role_can
 from bansos.core.clock import now
 from bansos.core.errors import Problem
 from bansos.db import insert_rows
 from bansos.programs import service as programs
 from bansos.programs.definition import Program
 from bansos.programs.models import ProgramRecord
+from bansos.registry import service as registry
+from bansos.targeting import matches
 from bansos.targeting.facts import iter_facts
 from bansos.targeting.models import VERDICTS, Candidate, CandidateList, FieldVerdict
 from bansos.transparency import service as audit
@@ -36,12 +37,6 @@ _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 class TargetingProblem(Problem):
     pass
-
-
-@dataclass(frozen=True)
-class Actor:
-    username: str
-    role: str
 
 
 def period_start(period: str) -> date:
@@ -58,6 +53,8 @@ def _decide(
     """(reason, benefit): the reason is empty for an eligible household."""
     if facts["all_members_deceased"]:
         return "excluded.deceased", 0
+    if not program.definition.in_area(facts["region_code"]):
+        return "excluded.out_of_area", 0
     if hid in excluded:
         return "excluded.other_program", 0
     verdict = program.rule.matches(facts)
@@ -73,22 +70,38 @@ def _decide(
 
 
 def build_list(
-    session: Session, program_code: str, period: str, actor: Actor, *, region_prefix: str = ""
+    session: Session,
+    program_code: str,
+    period: str,
+    actor: Actor,
+    *,
+    region_prefix: str = "",
+    match_run: int | None = None,
 ) -> CandidateList:
-    """A new draft list for ``program_code`` and ``period`` from the registries."""
+    """A new draft list for ``program_code`` and ``period`` from the registries: every
+    household, or with ``match_run`` the households of the people that run resolved (one entry
+    per household however many of its members were proposed, under however many KK numbers).
+    """
     if not role_can(actor.role, "lists.build"):
         raise TargetingProblem("auth.forbidden")
     on = period_start(period)
+    only: list[int] | None = None
+    proposed_dead: set[int] = set()
+    if match_run is not None:
+        only, proposed_dead = _proposed_households(session, match_run)
     program = programs.get(session, program_code)
     record = session.scalars(select(ProgramRecord).where(ProgramRecord.code == program_code)).one()
     excluded = _beneficiaries_of(session, program.definition.excludes, period)
     cl = CandidateList(program_code=program_code, program_version=record.version, period=period,
-                       created_by=actor.username)  # fmt: skip
+                       created_by=actor.username, match_run_id=match_run)  # fmt: skip
     session.add(cl)
     session.flush()
     batch: list[tuple[object, ...]] = []
-    for hid, facts in iter_facts(session, on, region_prefix=region_prefix):
-        reason, benefit = _decide(program, facts, excluded, hid)
+    for hid, facts in iter_facts(session, on, region_prefix=region_prefix, only=only):
+        if hid in proposed_dead:
+            reason, benefit = "excluded.proposed_deceased", 0
+        else:
+            reason, benefit = _decide(program, facts, excluded, hid)
         batch.append((cl.id, hid, facts["region_code"], not reason, reason, benefit, reason,
                       benefit))  # fmt: skip
         if reason:
@@ -105,6 +118,17 @@ def build_list(
                  program=program_code, period=period, eligible=cl.eligible_count,
                  excluded=cl.excluded_count, total_benefit=cl.total_benefit)  # fmt: skip
     return cl
+
+
+def _proposed_households(session: Session, run_id: int) -> tuple[list[int], set[int]]:
+    """Households of the people a match run resolved, and those whose only proposed member
+    has died."""
+    accepted = matches.matched_people(session, run_id)
+    dead = matches.deceased_people(session, run_id)
+    people = registry.summaries(session, set(accepted) | dead)
+    living = {people[p].household_id for p in accepted}
+    proposed_dead = {people[p].household_id for p in dead} - living
+    return sorted(living | proposed_dead), proposed_dead
 
 
 def _beneficiaries_of(session: Session, codes: tuple[str, ...], period: str) -> set[int]:
