@@ -45,12 +45,26 @@ class Run:
         self.proposals = read(out / "proposals.csv")
         self.truth = read(out / "truth.csv")
         self.by_nik = {r["nik"]: r for r in self.civil}
+        self.by_kk: dict[str, list[dict[str, str]]] = defaultdict(list)
+        for r in self.civil:
+            self.by_kk[r["kk_number"]].append(r)
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
     out = tmp_path_factory.mktemp("synth")
     return Run(out, generate(out, households=3000, seed=7))
+
+
+#: Bandung (Sundanese), Gunungkidul and Sragen (Javanese), Toba (Batak), Makassar (generic).
+WIDE = ("320405", "340301", "331420", "121201", "737101")
+
+
+@pytest.fixture(scope="module")
+def wide(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """A larger run over Sundanese, Javanese and other districts, for the rarer kinds."""
+    out = tmp_path_factory.mktemp("wide")
+    return Run(out, generate(out, households=8000, seed=21, districts=WIDE))
 
 
 def decode(nik: str) -> tuple[str, int, int, int, str, int]:
@@ -210,11 +224,20 @@ def test_truth_aligns_with_proposals(run: Run) -> None:
         assert p["sex"] in ("M", "F")
         if t["true_nik"]:
             assert t["true_nik"] in run.by_nik
-            assert p["sex"] == run.by_nik[t["true_nik"]]["sex"]
+    wrong_sex = sum(
+        1
+        for p, t in zip(run.proposals, run.truth, strict=True)
+        if t["true_nik"] and p["sex"] != run.by_nik[t["true_nik"]]["sex"]
+    )
+    assert wrong_sex < n * 0.02  # recorded wrong now and then
 
 
 def test_fabricated_people_are_well_formed_and_absent(run: Run) -> None:
-    fake = [p for p, t in zip(run.proposals, run.truth, strict=True) if not t["true_nik"]]
+    fake = [
+        p
+        for p, t in zip(run.proposals, run.truth, strict=True)
+        if not t["true_nik"] and p["nik"] not in run.by_nik  # not a dead person's identity
+    ]
     assert 0.01 < len(fake) / len(run.proposals) < 0.06
     for p in fake:
         assert p["nik"] not in run.by_nik
@@ -225,6 +248,62 @@ def test_fabricated_people_are_well_formed_and_absent(run: Run) -> None:
     assert len({p["nik"] for p in fake}) == len(fake)
 
 
+def birth_error(written: str, true: str) -> str:
+    """Which mistake turned the true birth date into the written one."""
+    a, b = date.fromisoformat(written), date.fromisoformat(true)
+    assert a <= TODAY
+    if (a.year, a.month, a.day) == (b.year, b.day, b.month):
+        assert b.day <= 12
+        return "birth_swapped"
+    same_day = (a.month, a.day) == (b.month, b.day) or (b.month, b.day, a.day) == (2, 29, 28)
+    if same_day and abs(a.year - b.year) in (1, 10):
+        return f"birth_year_off{abs(a.year - b.year)}"
+    if (a.year, a.month) == (b.year, b.month) and abs(a.day - b.day) == 1:
+        return "birth_day_off1"
+    raise AssertionError(f"birth date {written} for {true}")
+
+
+def words(name: str) -> list[str]:
+    return [w for w in name.casefold().split() if w != "br."]
+
+
+def reordered(written: str, true: str) -> bool:
+    """The same words in another order ("Aminah Siti"; a Batak "br." may be left out)."""
+    a, b = words(written), words(true)
+    return a != b and sorted(a) == sorted(b)
+
+
+HONORIFICS = {
+    h.casefold()
+    for h in (
+        *names.HONORIFICS_MALE, *names.HONORIFICS_FEMALE, *names.JAVA_HONORIFICS_MALE,
+        *names.JAVA_HONORIFICS_FEMALE,
+    )
+}  # fmt: skip
+
+
+def mononym_addition(written: str, true: str) -> str:
+    """What a list added to a one-name person: a patronymic ("Paijo bin Karto"), an honorific
+    ("Mbah Paijo") or nothing ("")."""
+    a, b = written.casefold(), true.casefold()
+    if " " in b:
+        return ""
+    if a.startswith((f"{b} bin ", f"{b} binti ")):
+        return "patronymic"
+    first, _, rest = a.partition(" ")
+    return "honorific" if rest == b and first in HONORIFICS else ""
+
+
+def twins_of(run: Run, nik: str) -> list[dict[str, str]]:
+    """Members of the person's household born the same day, the person excepted."""
+    c = run.by_nik[nik]
+    return [
+        m
+        for m in run.by_kk[c["kk_number"]]
+        if m["nik"] != nik and m["birth_date"] == c["birth_date"]
+    ]
+
+
 def classify(run: Run) -> Counter[str]:
     """Which kinds of error each proposal row shows against the civil registry."""
     kinds: Counter[str] = Counter()
@@ -232,7 +311,7 @@ def classify(run: Run) -> Counter[str]:
     for p, t in zip(run.proposals, run.truth, strict=True):
         true = t["true_nik"]
         if not true:
-            kinds["fabricated"] += 1
+            kinds["stranger" if p["nik"] in run.by_nik else "fabricated"] += 1
             continue
         c = run.by_nik[true]
         kinds["correct_rows"] += p["nik"] == true and p["full_name"] == c["full_name"]
@@ -241,8 +320,11 @@ def classify(run: Run) -> Counter[str]:
         if not p["nik"]:
             kinds["nik_empty"] += 1
         elif p["nik"] != true:
+            other = run.by_nik.get(p["nik"])
             diff = [i for i in range(16) if p["nik"][i] != true[i]]
-            if len(diff) == 1:
+            if other is not None and other["kk_number"] == c["kk_number"]:
+                kinds["relative_dead" if other["death_date"] else "relative_living"] += 1
+            elif len(diff) == 1:
                 kinds["nik_typo"] += 1
             elif len(diff) == 2 and diff[1] == diff[0] + 1:
                 assert p["nik"][diff[0]] == true[diff[1]] and p["nik"][diff[1]] == true[diff[0]]
@@ -252,21 +334,26 @@ def classify(run: Run) -> Counter[str]:
         if not p["birth_date"]:
             kinds["birth_empty"] += 1
         elif p["birth_date"] != c["birth_date"]:
-            y, m, d = c["birth_date"].split("-")
-            assert p["birth_date"] == f"{y}-{d}-{m}"
-            assert int(d) <= 12 and int(m) <= 12
-            kinds["birth_swapped"] += 1
+            kinds[birth_error(p["birth_date"], c["birth_date"])] += 1
+        if p["sex"] != c["sex"]:
+            kinds["sex_wrong"] += 1
         if not p["kk_number"]:
             kinds["kk_empty"] += 1
         else:
             assert p["kk_number"] == c["kk_number"]
         if p["full_name"].casefold() != c["full_name"].casefold():
             kinds["name_variant"] += 1
+        if reordered(p["full_name"], c["full_name"]):
+            kinds["name_order"] += 1
+        if mononym_addition(p["full_name"], c["full_name"]):
+            kinds["mononym_addition"] += 1
         if p["region_code"] != c["region_code"]:
             assert p["region_code"] == true[:6]  # the old district
             kinds["moved"] += 1
         if c["death_date"]:
             kinds["deceased"] += 1
+        if twins_of(run, true):
+            kinds["twin"] += 1
         kinds[c["relationship"]] += 1
     return kinds
 
@@ -311,6 +398,208 @@ def test_name_variants_look_like_real_ones(tmp_path: Path) -> None:
         ("oe" in a.lower()) != ("oe" in b.lower()) or ("dj" in a.lower()) != ("dj" in b.lower())
         for a, b in pairs
     )
+
+
+def test_every_newer_kind_occurs_at_a_modest_rate(wide: Run) -> None:
+    kinds = classify(wide)
+    n = len(wide.proposals)
+    for kind, most in (
+        ("name_order", 0.03), ("mononym_addition", 0.08), ("twin", 0.02), ("sex_wrong", 0.01),
+        ("birth_year_off1", 0.015), ("birth_year_off10", 0.01), ("birth_day_off1", 0.015),
+        ("relative_dead", 0.01), ("relative_living", 0.005), ("stranger", 0.005),
+    ):  # fmt: skip
+        assert 1 <= kinds[kind] < n * most, (kind, kinds[kind], n)
+    assert kinds["nik_other"] == 0
+    assert kinds["correct_rows"] > n * 0.6
+
+
+def test_names_in_another_order(wide: Run) -> None:
+    pairs = [
+        (p["full_name"], wide.by_nik[t["true_nik"]])
+        for p, t in zip(wide.proposals, wide.truth, strict=True)
+        if t["true_nik"] and reordered(p["full_name"], wide.by_nik[t["true_nik"]]["full_name"])
+    ]
+    assert len(pairs) > 10
+    clans = {c.casefold() for c in names.BATAK_CLANS}
+    # "Simanjuntak Tua": a Batak name clan first
+    assert any(words(a)[0] in clans and words(c["full_name"])[-1] == words(a)[0] for a, c in pairs)
+    # the first word changes, so blocking on initials may miss these rows: realistic
+    assert any(words(a)[0][0] != words(c["full_name"])[0][0] for a, c in pairs)
+
+
+def test_one_name_people(wide: Run) -> None:
+    java = [r for r in wide.civil if r["region_code"][:2] in ("33", "34")]
+
+    def share_single(rows: list[dict[str, str]]) -> float:
+        return sum(1 for r in rows if " " not in r["full_name"]) / len(rows)
+
+    old = [r for r in java if r["birth_date"] < "1965"]
+    young = [r for r in java if "1995" <= r["birth_date"] < "2022"]
+    assert share_single(old) > 0.55  # Paijo, Sukarni, Wagiman
+    assert share_single(young) < 0.2
+    assert 0.15 < share_single(java) < 0.45
+    # names of one word are no longer registered (Permendagri 73/2022)
+    assert all(" " in r["full_name"] for r in java if r["birth_date"] >= "2022")
+    # proposals add the father's name or a form of address; truth is still the person
+    added: dict[str, list[tuple[str, dict[str, str]]]] = defaultdict(list)
+    for p, t in zip(wide.proposals, wide.truth, strict=True):
+        if t["true_nik"]:
+            c = wide.by_nik[t["true_nik"]]
+            kind = mononym_addition(p["full_name"], c["full_name"])
+            if kind:
+                added[kind].append((p["full_name"], c))
+    assert len(added["patronymic"]) > 10 and added["honorific"]
+    for written, c in added["patronymic"]:
+        assert (" binti " in written.casefold()) == (c["sex"] == "F"), written
+        assert c["region_code"][:2] not in ("53", "71", "81", "91", "94")  # Christian
+
+
+def shift_kind(written: str, true: str) -> str:
+    """The spelling shift between two names, if they differ by exactly one."""
+    a, b = written.casefold(), true.casefold()
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) != 1:
+            return ""
+        i = diff[0]
+        pair = {a[i], b[i]}
+        if pair in ({"f", "p"}, {"v", "p"}):
+            return "sunda"
+        if pair == {"y", "j"}:
+            return "dutch"
+        if pair == {"a", "o"} and (i + 1 == len(a) or not a[i + 1].isalpha()):
+            return "final_a_o"
+        return ""
+    long, short = (a, b) if len(a) > len(b) else (b, a)
+    if len(long) != len(short) + 1:
+        return ""
+    i = next((k for k in range(len(short)) if long[k] != short[k]), len(short))
+    if long[:i] + long[i + 1 :] != short:
+        return ""
+    if long[i] == "h" and i and long[i - 1] in "dt":
+        return "dh_th"
+    if long[i] in "bdklmnprst" and long[i] in (long[i - 1 : i], long[i + 1 : i + 2]):
+        return "double"
+    return ""
+
+
+def test_sundanese_and_javanese_spelling_shifts(wide: Run) -> None:
+    found: Counter[tuple[str, str]] = Counter()
+    rows: Counter[str] = Counter()
+    examples: dict[str, set[tuple[str, str]]] = defaultdict(set)
+
+    def group(region: str) -> str:
+        prov = region[:2]
+        return (
+            "sunda" if prov in ("32", "36") else "java" if prov in ("33", "34", "35") else "other"
+        )
+
+    for p, t in zip(wide.proposals, wide.truth, strict=True):
+        if not t["true_nik"]:
+            continue
+        c = wide.by_nik[t["true_nik"]]
+        g = group(c["region_code"])
+        rows[g] += 1
+        kind = shift_kind(p["full_name"], c["full_name"])
+        if kind:
+            found[kind, g] += 1
+            examples[kind].add((p["full_name"], c["full_name"]))
+    for kind in ("sunda", "dutch", "final_a_o", "dh_th", "double"):
+        assert examples[kind], kind
+
+    def rate(kinds: tuple[str, ...], g: str) -> float:
+        return sum(found[k, g] for k in kinds) / rows[g]
+
+    # p/f mostly in West Java and Banten, the Javanese shifts mostly in Java, both elsewhere too
+    assert rate(("sunda",), "sunda") > 3 * max(rate(("sunda",), "java"), rate(("sunda",), "other"))
+    javanese = ("dutch", "final_a_o", "dh_th")
+    assert rate(javanese, "java") > 2 * max(rate(javanese, "sunda"), rate(javanese, "other"))
+    assert found["sunda", "other"] + found["sunda", "java"] > 0
+    assert sum(found[k, "other"] for k in javanese) > 0
+
+
+def test_twins_in_one_household(wide: Run) -> None:
+    pairs = []
+    for members in wide.by_kk.values():
+        by_day: dict[str, list[dict[str, str]]] = defaultdict(list)
+        for m in members:
+            by_day[m["birth_date"]].append(m)
+        pairs += [tuple(ms) for ms in by_day.values() if len(ms) > 1]
+    households = len(wide.by_kk)
+    assert 0.008 < len(pairs) / households < 0.04  # twin births are ~1% of births
+    adults = 0
+    for a, b in pairs:
+        assert a["nik"] != b["nik"] and a["full_name"] != b["full_name"]
+        assert {a["relationship"], b["relationship"]} <= {"head", "child", "other"}
+        if a["sex"] == b["sex"]:  # NIKs a serial apart: one mistyped digit gives the other
+            assert a["nik"][:12] == b["nik"][:12]
+            assert abs(int(a["nik"][12:]) - int(b["nik"][12:])) == 1
+        adults += (TODAY - date.fromisoformat(a["birth_date"])).days > 17 * 366
+    assert adults > len(pairs) / 4
+    assert any(a["sex"] != b["sex"] for a, b in pairs)
+    # often similar names: one word shared (Dwi Lestari/Dwi Wulandari) or a known pair
+    similar = [
+        (a["full_name"], b["full_name"])
+        for a, b in pairs
+        if set(a["full_name"].split()) & set(b["full_name"].split())
+        or a["full_name"] in names.TWIN_SAME.get(b["full_name"], ())
+        or names.TWIN_CROSS.get(a["full_name"]) == b["full_name"]
+    ]
+    assert len(similar) > len(pairs) / 4
+    # twins get proposed, and truth is the twin the row is
+    rows = [
+        (p, wide.by_nik[t["true_nik"]], twins_of(wide, t["true_nik"]))
+        for p, t in zip(wide.proposals, wide.truth, strict=True)
+        if t["true_nik"] and twins_of(wide, t["true_nik"])
+    ]
+    assert len(rows) > 10
+    exact = [(p, c, tw) for p, c, tw in rows if p["full_name"] == c["full_name"]]
+    assert len(exact) > len(rows) / 2
+    for p, _, tw in exact:
+        assert all(p["full_name"] != m["full_name"] for m in tw)
+
+
+def test_relatives_identities(wide: Run) -> None:
+    """A living adult proposed under the NIK of a deceased (or living) member of the same KK:
+    truth is the living adult the row describes, not the owner of the NIK."""
+    rows = []
+    for p, t in zip(wide.proposals, wide.truth, strict=True):
+        owner = wide.by_nik.get(p["nik"])
+        true = t["true_nik"]
+        if true and owner is not None and p["nik"] != true:
+            c = wide.by_nik[true]
+            if owner["kk_number"] == c["kk_number"]:
+                rows.append((p, c, owner))
+    assert any(o["death_date"] for _, _, o in rows)
+    assert any(not o["death_date"] for _, _, o in rows)
+    assert sum(1 for _, _, o in rows if o["death_date"]) > len(rows) / 2
+    for p, c, owner in rows:
+        assert owner["nik"] != c["nik"] and not c["death_date"]
+        assert (TODAY - date.fromisoformat(c["birth_date"])).days > 17 * 365
+        assert p["kk_number"] in ("", c["kk_number"])
+    same_name = [p for p, c, _ in rows if p["full_name"].casefold() == c["full_name"].casefold()]
+    assert len(same_name) > len(rows) / 2
+    assert sum(1 for p, c, _ in rows if p["birth_date"] == c["birth_date"]) > len(rows) / 2
+    assert not any(p["full_name"] == o["full_name"] for p, _, o in rows)
+
+
+def test_strangers_under_dead_peoples_identities(wide: Run) -> None:
+    """Someone who does not exist under the NIK, birth date and sex of a deceased person of the
+    district: truth is empty."""
+    rows = [
+        (p, wide.by_nik[p["nik"]])
+        for p, t in zip(wide.proposals, wide.truth, strict=True)
+        if not t["true_nik"] and p["nik"] in wide.by_nik
+    ]
+    assert len(rows) >= 3
+    for p, dead in rows:
+        assert dead["death_date"]
+        assert (TODAY - date.fromisoformat(dead["birth_date"])).days > 17 * 365
+        assert (p["birth_date"], p["sex"], p["region_code"]) == (
+            dead["birth_date"], dead["sex"], dead["region_code"],
+        )  # fmt: skip
+        assert p["kk_number"] in ("", dead["kk_number"])
+        assert p["full_name"].casefold() != dead["full_name"].casefold()
 
 
 def test_welfare_deciles_skew_poor(run: Run) -> None:

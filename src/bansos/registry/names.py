@@ -65,6 +65,8 @@ JAVA_MALE: tuple[str, ...] = (
     "Suwarno", "Supardi", "Marsono", "Tarmuji", "Jumadi", "Suroto", "Sukijan", "Darmaji",
     "Mulyono", "Sunarto", "Sugeng", "Kusnadi", "Joko", "Bambang", "Sutarjo", "Cipto",
     "Warsito", "Suradi", "Kasiman", "Wiryo", "Jarwo", "Tugiman", "Harjono", "Sumadi",
+    "Sukarno", "Suparno", "Sukarna", "Darmo", "Sudharmo", "Thoyib", "Gathot", "Widodo",
+    "Sastro", "Paimin", "Tarno", "Wardoyo",
 )  # fmt: skip
 JAVA_FEMALE: tuple[str, ...] = (
     "Sumiati", "Sarinah", "Painem", "Tukiyem", "Ngatini", "Suminah", "Sulastri", "Sumini",
@@ -77,10 +79,12 @@ JAVA_FEMALE: tuple[str, ...] = (
 SUNDA_MALE: tuple[str, ...] = (
     "Asep", "Ujang", "Cecep", "Dede", "Engkus", "Oman", "Yayan", "Ade", "Iwan", "Dadang",
     "Ruhiyat", "Odang", "Endang", "Jajang", "Ohim", "Usep", "Dadan", "Aep", "Maman", "Ading",
+    "Arif", "Arip", "Yusuf", "Yusup", "Taufik", "Opik", "Sopyan", "Saepul", "Apip", "Pahmi",
 )  # fmt: skip
 SUNDA_FEMALE: tuple[str, ...] = (
     "Euis", "Iis", "Entin", "Cucu", "Imas", "Eneng", "Lilis", "Nining", "Tati", "Neneng",
     "Onah", "Aisah", "Enok", "Iyah", "Yayah", "Popon", "Euis Komariah", "Kokom", "Oneng",
+    "Fitri", "Pitri", "Novi", "Nopi", "Evi", "Epi", "Ipah", "Apipah", "Sopiah",
 )  # fmt: skip
 
 STREETS: tuple[str, ...] = (
@@ -112,6 +116,53 @@ PREFIX_VARIANTS: dict[str, tuple[str, ...]] = {
     "Nur": ("Noer", "Nurul"),
     "Noer": ("Nur",),
 }
+
+#: Javanese sound and spelling habits: a final ``a`` read (and often written) ``o``
+#: (Sukarna/Sukarno), aspirated ``dh``/``th`` (Dharma/Darma, Thoyib/Toyib), and the pre-1947
+#: Dutch ``j`` for ``y`` (Jusuf/Yusuf). Doubled consonants (Hasan/Hassan) are written either way
+#: everywhere.
+VOWELS = frozenset("aeiou")
+DOUBLING_CONSONANTS = frozenset("bdklmnprst")
+
+#: Fathers' names for patronymics added to one-name people ("Paijo bin Karto",
+#: "Sukarni binti Wiryo"), by naming pattern.
+JAVA_ELDERS: tuple[str, ...] = (
+    "Karto", "Wiryo", "Sastro", "Harjo", "Atmo", "Kromo", "Marto", "Setro", "Dipo", "Reso",
+    "Somo", "Pawiro", "Dikromo", "Karyo", "Wongso", "Citro", "Mangun", "Noto", "Paiman", "Kasan",
+    "Sarmo", "Rejo", "Sonto", "Tomo",
+)  # fmt: skip
+MUSLIM_FATHERS: tuple[str, ...] = (
+    "Abdullah", "Ahmad", "Hasan", "Usman", "Ismail", "Ibrahim", "Yusuf", "Sulaiman", "Umar",
+    "Ali", "Muhammad", "Idris", "Ishak", "Syamsuddin", "Abdul Karim", "Hamid", "Daud", "Zakaria",
+)  # fmt: skip
+#: Forms of address that village lists put before the name of an older one-name person.
+HONORIFICS_MALE: tuple[str, ...] = ("Pak", "Bapak")
+HONORIFICS_FEMALE: tuple[str, ...] = ("Bu", "Ibu")
+JAVA_HONORIFICS_MALE: tuple[str, ...] = ("Mbah", "Pak", "Mbah", "Bpk.")
+JAVA_HONORIFICS_FEMALE: tuple[str, ...] = ("Mbah", "Mbok", "Bu", "Mbah")
+
+#: Twins' names: partners of the same sex (Hasan/Husen, Rina/Rini) ...
+TWIN_SAME: dict[str, tuple[str, ...]] = {
+    "Hasan": ("Husen", "Husein", "Husain"), "Husen": ("Hasan",), "Husein": ("Hasan",),
+    "Husain": ("Hasan",), "Rina": ("Rini",), "Rini": ("Rina",), "Ana": ("Ani",), "Ani": ("Ana",),
+    "Tina": ("Tini",), "Tini": ("Tina",), "Indah": ("Intan",), "Intan": ("Indah",),
+    "Dian": ("Diah",), "Diah": ("Dian",), "Lestari": ("Lestiani", "Lestiana"),
+    "Agus": ("Agung",), "Agung": ("Agus",), "Andi": ("Andri",), "Andri": ("Andi",),
+    "Rizal": ("Rizki",), "Rizki": ("Rizal",), "Fajar": ("Fikri",), "Budi": ("Bayu",),
+    "Bayu": ("Budi",), "Yuni": ("Yuli",), "Yuli": ("Yuni",), "Fitri": ("Fitria",),
+    "Fitria": ("Fitri",), "Wulan": ("Wulandari",), "Eka": ("Dwi",),
+    "Slamet": ("Selamet",), "Paijo": ("Paimin",), "Paimin": ("Paijo",), "Sumini": ("Sumiati",),
+    "Sumiati": ("Sumini",), "Wagiman": ("Wagimin",), "Tukiman": ("Tukimin",),
+    "Tukimin": ("Tukiman",), "Sukiman": ("Sukimin",),
+}  # fmt: skip
+#: ... and of the other sex (Putra/Putri, Paijo/Painem).
+TWIN_CROSS: dict[str, str] = {
+    "Putra": "Putri", "Putri": "Putra", "Dewa": "Dewi", "Dewi": "Dewa", "Wahyu": "Wahyuni",
+    "Wahyuni": "Wahyu", "Hasan": "Hasanah", "Hasanah": "Hasan", "Paijo": "Painem",
+    "Painem": "Paijo", "Tukimin": "Tukiyem", "Tukiyem": "Tukimin", "Wagiman": "Wagiyem",
+    "Wagiyem": "Wagiman", "Suparman": "Suparmi", "Suparmi": "Suparman", "Parmin": "Parinem",
+    "Parinem": "Parmin", "Rian": "Riana", "Dian": "Diana", "Yuli": "Yulianto",
+}  # fmt: skip
 
 TITLES_MALE_BEFORE: tuple[str, ...] = ("H.", "Drs.", "Ir.", "Bpk.", "Haji")
 TITLES_FEMALE_BEFORE: tuple[str, ...] = ("Hj.", "Dra.", "Ibu", "Hajjah")

@@ -13,6 +13,25 @@ number issued, which would grow with the population:
   take serials 5001-8999 from a counter of the current district. Each origin has exactly one
   destination, so that counter is the only one issuing 5001-8999 under that prefix;
 * fabricated proposal NIKs (and KKs) use serials 9001-9999, which no real person (household) has.
+
+Proposal rows carry the errors of real village and program lists, each drawn independently
+(``RATES``), so that a matcher benchmarked against ``truth.csv`` meets them all:
+
+* NIK empty, mistyped or with two digits swapped; KK empty; a district the person has left;
+* birth date empty, day and month swapped, year off by one or ten, day off by one; sex wrong;
+* names: capitals, titles, letter typos (never the first letter), old spelling (Soekarno), forms
+  of Muhammad and Siti, a dropped middle name, Sundanese p/f and p/v (Arif/Arip, Novi/Nopi),
+  Javanese final a/o, dh/d, th/t, Dutch j/y and single or doubled consonants, another order of
+  the words ("Aminah Siti"), and a patronymic or form of address added to a one-name person
+  ("Paijo bin Karto", "Mbah Paijo");
+* the same person proposed again by another source, deceased people, people who do not exist;
+* identities of others: a living member of the household proposed under the NIK of a deceased
+  (or, less often, a living) relative, truth being the living member; a made-up person under
+  the NIK, birth date and sex of someone deceased in the district, truth being empty.
+
+The civil registry itself has what makes those errors hard: one-name people (many older
+Javanese), twins in one household (same birth date, NIKs a serial apart, similar names), and
+Sundanese names registered in their p form.
 """
 
 from __future__ import annotations
@@ -23,6 +42,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -62,15 +82,39 @@ RATES: dict[str, float] = {
     "nik_transposed": 0.01,
     "birth_empty": 0.02,
     "birth_swapped": 0.05,  # only where day and month are both <= 12 and differ (~36% of rows)
+    "birth_year_off1": 0.008,  # 1975 written 1974 or 1976
+    "birth_year_off10": 0.003,  # 1975 typed 1985 or 1965 (never into the future)
+    "birth_day_off1": 0.008,  # 14th written 13th or 15th, within the month
+    "sex_wrong": 0.005,
     "kk_empty": 0.05,
+    # one change of spelling (``name_variant``): Sundanese p/f mostly in West Java and Banten,
+    # Javanese shifts mostly in Central Java, Yogyakarta and East Java, but anywhere
     "name_variant": 0.12,
+    "name_order": 0.02,  # of rows for a name of several words: words in another order
+    "mononym_addition": 0.15,  # of rows for a one-name person: "bin"/"binti" father, or "Mbah"
     "uppercase": 0.12,  # lists typed in capitals; not an error but a matcher must cope
     "duplicate": 0.04,  # proposed again by another source; half the copies with a name variant
     "old_region": 0.6,  # of proposals for movers: the list still has the origin district
     "deceased_pick": 0.35,  # of proposing households with a deceased adult: the deceased
+    "twin_pick": 0.4,  # of proposing households with a living adult twin: a twin
+    # identities of others (fraud): a living adult of the household under the NIK of a
+    # deceased adult member (of rows for living adults of such households: ~0.2% of all rows),
+    # or under the NIK of a living relative, a child when there is one (of rows for living
+    # adults: ~0.15% of all rows)
+    "dead_relative_nik": 0.15,
+    "living_relative_nik": 0.0015,
+    # a made-up name under the NIK, birth date and sex of an adult who died in the district
+    "dead_identity_per_household": 0.0007,  # ~0.2% of rows; truth is empty
     "fabricated_per_household": 0.013,
     "household_mover": 0.03,
     "spouse_mover": 0.04,
+    # civil registry: households with twins (twin births are ~1% of births; two children a
+    # household); of those, the twins are the head and a sibling living with them, or children
+    # of an older head (so that adult twins, who get proposed, are common enough to measure)
+    "twins": 0.02,
+    "head_twin": 0.2,
+    "old_twin_household": 0.5,
+    "sunda_p_spelling": 0.2,  # Sundanese with an f or v name registered in the p form (Arip)
 }
 #: Chance that a household is proposed, by welfare decile: villages propose the poor more,
 #: but better-off households get on the lists too (inclusion errors).
@@ -120,6 +164,15 @@ _PREFERRED_PROVINCES = (
 )  # fmt: skip
 #: Christian-majority provinces: no Muhammad/Siti/Nur names by default.
 _CHRISTIAN = frozenset(("53", "71", "81", "91", "92", "93", "94", "95", "96"))
+_JAVA = frozenset(("33", "34", "35"))  # Central Java, Yogyakarta, East Java
+_SUNDA = frozenset(("32", "36"))  # West Java, Banten
+#: Javanese-pattern people born before a year: the chance of a single Javanese name, and of a
+#: single word among the other (generic) names. Most of the old have one name, few of the young,
+#: and since 2022 a name needs two words (Permendagri 73/2022).
+_JAVA_SINGLE = (
+    (1955, 0.78, 0.15), (1965, 0.65, 0.15), (1975, 0.45, 0.15), (1985, 0.25, 0.15),
+    (1995, 0.1, 0.08), (2010, 0.04, 0.06), (2022, 0.02, 0.05), (10_000, 0.0, 0.0),
+)  # fmt: skip
 
 _ALIAS = re.compile(r"\s*\(.*?\)\s*")
 _KAB_PREFIX = re.compile(r"^(Kab\.|Kota)\s+")
@@ -219,6 +272,16 @@ class _Generator:
         self.fake_kks: dict[str, int] = {}
         self.window: list[tuple[list[str], str]] = []
         self.days: dict[int, tuple[str, str, str]] = {}
+        self.adult = self.today - int(17 * _YEAR)  # born before: an adult
+        self.twins: tuple[_Person, ...] = ()  # of the current household
+        # (NIK, birth date, female, KK) of adults who died in the current district, a bounded
+        # sample whose identities strangers take (``stranger``)
+        self.dead_pool: list[tuple[str, str, bool, str]] = []
+        # cumulative thresholds of the birth date errors, drawn from one number
+        b = [RATES["birth_empty"]]
+        for k in ("birth_swapped", "birth_year_off1", "birth_year_off10", "birth_day_off1"):
+            b.append(b[-1] + RATES[k])
+        self.birth_cuts = tuple(b)
         # indexed by female + 2 * wealthy, and by female
         self.adult_jobs = tuple(
             _expand(t)
@@ -243,6 +306,7 @@ class _Generator:
         self.fakes.clear()
         self.kks.clear()
         self.fake_kks.clear()
+        self.dead_pool.clear()
 
     def day(self, o: int) -> tuple[str, str, str]:
         """``DDMMYY`` for a man, for a woman (day + 40) and the ISO form of a date ordinal.
@@ -289,7 +353,7 @@ class _Generator:
         x = self.r()
         return "Muhammad" if x < 0.75 else "Muhamad" if x < 0.88 else "Mohammad"
 
-    def generic_name(self, female: bool, muslim: bool) -> str:
+    def generic_name(self, female: bool, muslim: bool, single: float = 0.15) -> str:
         r = self.r
         firsts = nm.GENERIC_FEMALE if female else nm.GENERIC_MALE
         lasts = nm.GENERIC_LAST_FEMALE if female else nm.GENERIC_LAST_MALE
@@ -300,7 +364,7 @@ class _Generator:
             pre = "Nur" if x < 0.05 else "Siti" if female else self.muhammad()
             return f"{pre} {first}" if r() < 0.45 else f"{pre} {first} {last}"
         y = r()
-        if y < 0.15:
+        if y < single:
             return first
         if y < 0.82:
             return f"{first} {last}"
@@ -309,18 +373,25 @@ class _Generator:
 
     def java_name(self, female: bool, birth: int) -> str:
         year = birth / _YEAR + 1  # date ordinals count days from 0001-01-01
-        p_single = 0.65 if year < 1965 else 0.4 if year < 1985 else 0.12
-        if self.r() >= p_single:
-            return self.generic_name(female, True)
+        i = 0
+        while year >= _JAVA_SINGLE[i][0]:
+            i += 1
+        _, p_java, p_generic = _JAVA_SINGLE[i]
+        if self.r() >= p_java:
+            return self.generic_name(female, True, p_generic)
         name = self.pick(nm.JAVA_FEMALE if female else nm.JAVA_MALE)
-        if year < 1955 and self.r() < 0.35:  # registered in the old spelling
+        if year < 1955 and self.r() < 0.35:  # registered in the old spelling (Soegijono)
             name = name.replace("u", "oe", 1).replace("j", "dj", 1).replace("J", "Dj", 1)
-            name = name.replace("C", "Tj", 1)
+            name = name.replace("C", "Tj", 1).replace("y", "j", 1).replace("Y", "J", 1)
         return name
 
     def sunda_name(self, female: bool) -> str:
         if self.r() >= 0.35:
-            return self.generic_name(female, True)
+            name = self.generic_name(female, True)
+            if ("f" in name or "v" in name) and self.r() < RATES["sunda_p_spelling"]:
+                name = name.replace("f", "p").replace("v", "p").replace("F", "P")
+                name = name.replace("V", "P")
+            return name
         return self.pick(nm.SUNDA_FEMALE if female else nm.SUNDA_MALE)
 
     def bali_name(self, female: bool, order: int) -> str:
@@ -382,8 +453,15 @@ class _Generator:
             return self.generic_name(female, muslim)
 
         decile = self.pick(self.deciles)
+        self.twins = ()
+        twins = 0  # 1: twin children, 2: the head and a twin sibling
+        if r() < RATES["twins"]:
+            twins = 2 if r() < RATES["head_twin"] else 1
         head_female = r() < 0.14
-        head_age = self.rng.triangular(21.0, 88.0, 38.0)
+        if twins == 1 and r() < RATES["old_twin_household"]:
+            head_age = 45.0 + r() * 30.0
+        else:
+            head_age = self.rng.triangular(21.0, 88.0, 38.0)
         head_birth = today - int((head_age + r()) * _YEAR)
         head = _Person(
             "head", head_female, head_birth,
@@ -406,11 +484,19 @@ class _Generator:
             if b > today or (today - b > 30 * _YEAR and r() > 0.25):
                 continue
             births.append(b)
+        twin_at = -1
+        if twins == 1:
+            if not births:
+                b = parent_birth + int((19.0 + r() * 21.0) * _YEAR)
+                births.append(min(b, today - int(r() * 300)))
+            twin_at = int(r() * len(births))
         births.sort()
         kid_clan = clan if not head_female else self.other_clan(clan)
         for i, b in enumerate(births):
             female = r() < 0.49
             members.append(_Person("child", female, b, name(female, b, i, kid_clan)))
+            if i == twin_at:
+                self.add_twin(members, partial(name, birth=b, order=i + 1, own_clan=kid_clan))
         if head_age < 65 and r() < 0.12:
             pb = head_birth - int((20.0 + r() * 18.0) * _YEAR)
             if today - pb < 98 * _YEAR:
@@ -424,6 +510,9 @@ class _Generator:
                 ob = today - int((5 + r() * 17) * _YEAR)
             female = r() < 0.5
             members.append(_Person("other", female, ob, name(female, ob, int(r() * 4))))
+        if twins == 2:  # a sibling of the head: same clan, the next birth-order name
+            own_clan = head.name.rsplit(" ", 1)[-1] if pattern == "batak" else None
+            self.add_twin(members, lambda f: name(f, head_birth, 1, own_clan), head)
         # movers: a household that moved here, or a spouse who married in from elsewhere
         if movers_on:
             if r() < RATES["household_mover"]:
@@ -440,6 +529,66 @@ class _Generator:
                 lo = max(p.birth, today - 3650)
                 p.death = lo + int(r() * (today - lo + 1))
         return members, decile
+
+    def add_twin(
+        self, members: list[_Person], fresh: Callable[[bool], str], first: _Person | None = None
+    ) -> None:
+        """Append a twin of ``first`` (default: the last member) born the same day: of the same
+        sex two times in three, often with a similar name; ``fresh(female)`` names anew."""
+        r = self.r
+        first = first or members[-1]
+        female = first.female if r() < 0.67 else not first.female
+        name = self.twin_name(first.name, female, female == first.female, fresh)
+        for _ in range(10):
+            if name != first.name:
+                break
+            name = fresh(female)
+        else:
+            name = self.letter_typo(name)
+        twin = _Person("child" if first.rel == "child" else "other", female, first.birth, name)
+        members.append(twin)
+        self.twins = (first, twin)
+
+    def twin_name(
+        self, name: str, female: bool, same_sex: bool, fresh: Callable[[bool], str]
+    ) -> str:
+        """A twin's name: often like the other's (Hasan/Husen, Rina/Rini, Suwarno/Suwarni,
+        Dwi Lestari/Dwi Lestiani; Balinese twins differ by the birth-order name only)."""
+        r = self.r
+        tokens = name.split(" ")
+        if tokens[0] in ("I", "Ni") and len(tokens) >= 3:
+            orders = nm.BALI_ORDER_FEMALE if female else nm.BALI_ORDER_MALE
+            at = next((i for i, o in enumerate(orders) if tokens[1] in o), 0)
+            if not same_sex:
+                return (
+                    f"{'Ni' if female else 'I'} {self.pick(orders[(at + 1) % 4])} "
+                    + (fresh(female).rsplit(" ", 1)[-1])
+                )
+            return " ".join([tokens[0], self.pick(orders[(at + 1) % 4]), *tokens[2:]])
+        if r() >= 0.6:
+            return fresh(female)
+        # the given name: first word of a Batak name (the clan comes last), else the last word
+        k = 0 if tokens[-1] in nm.BATAK_CLANS and len(tokens) > 1 else len(tokens) - 1
+        t = tokens[k]
+        new = ""
+        if same_sex:
+            if t in nm.TWIN_SAME:
+                new = self.pick(nm.TWIN_SAME[t])
+            elif female and 4 <= len(t) <= 5 and t[-1] in "ai" and t[-2] in "lmnrst":
+                new = t[:-1] + ("i" if t[-1] == "a" else "a")
+        elif len(tokens) == 1:  # else the first words would be of the wrong sex
+            if t in nm.TWIN_CROSS:
+                new = nm.TWIN_CROSS[t]
+            elif female and len(t) >= 4 and t[-1] == "o":
+                new = t[:-1] + "i"
+            elif not female and len(t) >= 4 and t[-1] == "i" and t[-2] in "lmnrst":
+                new = t[:-1] + "o"
+        if not new:
+            if len(tokens) < 2 or k == 0 or not same_sex:
+                return fresh(female)
+            # same first word(s), another last word: Dwi Lestari / Dwi Wulandari
+            new = fresh(female).rsplit(" ", 1)[-1]
+        return " ".join([*tokens[:k], new, *tokens[k + 1 :]])
 
     # -- proposals -----------------------------------------------------------------------
 
@@ -472,8 +621,12 @@ class _Generator:
                 return f"{nik[:i]}{nik[i + 1]}{nik[i]}{nik[i + 2 :]}"
         return nik
 
-    def name_variant(self, name: str, female: bool) -> str:
-        """One spelling change of the kinds real lists show; see ``names`` for the rules."""
+    def name_variant(self, name: str, female: bool, prov: str) -> str:
+        """One spelling change of the kinds real lists show; see ``names`` for the rules.
+
+        Sundanese p/f shifts are weighted up in West Java and Banten, Javanese shifts in
+        Central Java, Yogyakarta and East Java; both occur elsewhere too.
+        """
         r = self.r
         tokens = name.split(" ")
         kinds: list[tuple[str, int]] = [("title", 2), ("typo", 3), ("spelling", 2)]
@@ -483,6 +636,10 @@ class _Generator:
             kinds.append(("prefix", 6))
         if len(tokens) >= 3:
             kinds.append(("drop", 3))
+        low = name.lower()
+        if "f" in low or "v" in low or "p" in low:
+            kinds.append(("sunda", 12 if prov in _SUNDA else 1))
+        kinds.append(("java", 6 if prov in _JAVA else 1))
         kind = self.pick(_expand(kinds))
         if kind == "muhammad":
             forms = [f for f in nm.MUHAMMAD_FORMS if f != tokens[0]]
@@ -503,6 +660,12 @@ class _Generator:
             changed = self.spelling(name)
             if changed != name:
                 return changed
+        if kind == "sunda":
+            return self.sunda_shift(name, low)
+        if kind == "java":
+            changed = self.java_shift(name, low, female)
+            if changed != name:
+                return changed
         return self.letter_typo(name)
 
     def spelling(self, name: str) -> str:
@@ -518,6 +681,103 @@ class _Generator:
         if name[i].isupper():
             dst = dst.capitalize()
         return f"{name[:i]}{dst}{name[i + len(src) :]}"
+
+    @staticmethod
+    def _put(name: str, i: int, n: int, new: str) -> str:
+        """``name`` with the ``n`` letters at ``i`` replaced by ``new``, keeping a capital."""
+        if name[i].isupper():
+            new = new.capitalize()
+        return f"{name[:i]}{new}{name[i + n :]}"
+
+    def sunda_shift(self, name: str, low: str) -> str:
+        """Sundanese has no f or v: Fitri/Pitri, Arif/Arip, Yusuf/Yusup, Novi/Nopi, and the
+        other way round where writers correct a p that was right (Pitri/Fitri). This may change
+        the first letter, as it does on real lists."""
+        spots = [i for i, c in enumerate(low) if c in "fv"]
+        if spots:
+            return self._put(name, spots[int(self.r() * len(spots))], 1, "p")
+        spots = [i for i, c in enumerate(low) if c == "p"]
+        return self._put(name, spots[int(self.r() * len(spots))], 1, "f")
+
+    def java_shift(self, name: str, low: str, female: bool) -> str:
+        """A Javanese spelling shift: final a/o (Sukarna/Sukarno, Joko/Jaka), dh/d and th/t
+        (Dharma/Darma, Thoyib/Toyib), y/j of the old Dutch spelling (Yusuf/Jusuf), a consonant
+        single or doubled (Hasan/Hassan, Ali/Alli). The first letter may change only by y/j."""
+        vowels = nm.VOWELS
+        n = len(low)
+        # candidate edits as (position, letters replaced, replacement), by kind
+        final: list[tuple[int, int, str]] = []
+        for m in re.finditer(r"\w{3,}", low):
+            e = m.end() - 1
+            if low[e] == "o":
+                final.append((e, 1, "a"))
+            elif low[e] == "a" and not female and low[e - 1] not in vowels:
+                final.append((e, 1, "o"))
+        aspirate = [(i, 2, low[i]) for i in range(n - 1) if low[i + 1] == "h" and low[i] in "dt"]
+        if not aspirate:
+            aspirate = [
+                (i, 1, low[i] + "h")
+                for i in range(n - 1)
+                if low[i] in "dt"
+                and low[i + 1] in vowels
+                and (i == 0 or low[i - 1] in vowels or low[i - 1] == " ")
+            ]
+        dutch = [(i, 1, "j") for i in range(n) if low[i] == "y"]
+        if not dutch and ("oe" in low or "dj" in low or "tj" in low):
+            dutch = [(i, 1, "y") for i in range(1, n) if low[i] == "j" and low[i - 1] not in "dt"]
+        double = [
+            (i, 2, low[i])
+            for i in range(1, n - 1)
+            if low[i] == low[i + 1] and low[i] in nm.DOUBLING_CONSONANTS
+        ]
+        if not double:
+            double = [
+                (i, 1, low[i] * 2)
+                for i in range(1, n - 1)
+                if low[i] in nm.DOUBLING_CONSONANTS
+                and low[i - 1] in vowels
+                and low[i + 1] in vowels
+            ]
+        kinds = [
+            k
+            for k, w in ((final, 3), (aspirate, 2), (dutch, 2), (double, 2))
+            if k
+            for _ in range(w)
+        ]
+        if not kinds:
+            return name
+        edits = self.pick(kinds)
+        i, k, new = edits[int(self.r() * len(edits))]
+        return self._put(name, i, k, new)
+
+    def reorder(self, name: str) -> str:
+        """The words in another order: "Siti Aminah" as "Aminah Siti", a Batak name clan first
+        ("Simanjuntak Tua", the "br." left out), "Sudarma I Wayan"; longer names move their last
+        word to the front or, less often, their first word to the end."""
+        tokens = name.split(" ")
+        if "br." in tokens:
+            tokens.remove("br.")
+        if len(tokens) < 2:
+            return name
+        if len(tokens) == 2 or tokens[0] in ("I", "Ni") or self.r() < 0.7:
+            return " ".join([tokens[-1], *tokens[:-1]])
+        return " ".join([*tokens[1:], tokens[0]])
+
+    def mononym_addition(self, name: str, female: bool, prov: str) -> str:
+        """What lists add to a one-name person: mostly the father's name ("Paijo bin Karto",
+        "Sukarni binti Wiryo"; not in Christian provinces), else a form of address
+        ("Mbah Paijo", "Bu Sukarni")."""
+        if prov not in _CHRISTIAN and self.r() < 0.75:
+            fathers = (
+                nm.JAVA_ELDERS if prov in _JAVA else nm.SUNDA_MALE if prov in _SUNDA
+                else nm.MUSLIM_FATHERS
+            )  # fmt: skip
+            return f"{name} {'binti' if female else 'bin'} {self.pick(fathers)}"
+        if prov in _JAVA:
+            forms = nm.JAVA_HONORIFICS_FEMALE if female else nm.JAVA_HONORIFICS_MALE
+        else:
+            forms = nm.HONORIFICS_FEMALE if female else nm.HONORIFICS_MALE
+        return f"{self.pick(forms)} {name}"
 
     def letter_typo(self, name: str) -> str:
         """A neighbouring key, a dropped, doubled or swapped letter (never the first letter, which
@@ -536,6 +796,34 @@ class _Generator:
             return f"{name[:i]}{c}{name[i:]}"
         return f"{name[:i]}{name[i + 1]}{c}{name[i + 2 :]}"
 
+    def birth_error(self, birth: int, x: float) -> str:
+        """The birth date as a list writes it, ``x`` choosing the error (``birth_cuts``)."""
+        cuts = self.birth_cuts
+        d = date.fromordinal(birth)
+        if x < cuts[1]:  # swapped day and month
+            if d.day <= 12 and d.day != d.month:
+                return date(d.year, d.day, d.month).isoformat()
+            return d.isoformat()
+        if x < cuts[3]:  # year off by one or by ten, never into the future
+            step = 1 if x < cuts[2] else 10
+            for year in (d.year + step, d.year - step) if self.r() < 0.5 else (d.year - step,):
+                try:
+                    wrong = date(year, d.month, d.day)
+                except ValueError:  # 29 February
+                    wrong = date(year, d.month, 28)
+                if wrong.toordinal() <= self.today:
+                    return wrong.isoformat()
+            return d.isoformat()
+        step = 1 if self.r() < 0.5 else -1  # day off by one, within the month
+        for day in (d.day + step, d.day - step):
+            try:
+                wrong = date(d.year, d.month, day)
+            except ValueError:
+                continue
+            if wrong.toordinal() <= self.today:
+                return wrong.isoformat()
+        return d.isoformat()
+
     def proposal(
         self, p: _Person, kk: str, dist: _District, source: str, variant: bool
     ) -> list[str]:
@@ -550,36 +838,44 @@ class _Generator:
             nik = self.nik_typo(nik)
         elif x < empty + typo + transposed:
             nik = self.nik_transposed(nik)
-        d = date.fromordinal(p.birth)
         x = r()
-        if x < RATES["birth_empty"]:
+        if x < self.birth_cuts[0]:
             birth = ""
-        elif x < RATES["birth_empty"] + RATES["birth_swapped"] and d.day <= 12 and d.day != d.month:
-            birth = date(d.year, d.day, d.month).isoformat()
+        elif x < self.birth_cuts[-1]:
+            birth = self.birth_error(p.birth, x)
         else:
-            birth = d.isoformat()
+            birth = p.iso
         name = p.name
+        if " " in name:
+            if r() < RATES["name_order"]:
+                name = self.reorder(name)
+        elif r() < RATES["mononym_addition"]:
+            name = self.mononym_addition(name, p.female, dist.prov)
         if variant or r() < RATES["name_variant"]:
-            name = self.name_variant(name, p.female)
+            name = self.name_variant(name, p.female, dist.prov)
         if r() < RATES["uppercase"]:
             name = name.upper()
         region = dist.code
         if p.mover and r() < RATES["old_region"]:
             region = dist.origin
         kk_out = "" if r() < RATES["kk_empty"] else kk
-        return [nik, name, birth, "F" if p.female else "M", region, kk_out, source]
+        female = p.female if r() >= RATES["sex_wrong"] else not p.female
+        return [nik, name, birth, "F" if female else "M", region, kk_out, source]
+
+    def stranger_name(self, dist: _District, female: bool) -> str:
+        """The name of someone who does not exist, in the district's naming pattern."""
+        if dist.prov == "51":
+            return self.bali_name(female, int(self.r() * 4))
+        if dist.prov == "12":
+            return self.batak_name(female, self.pick(nm.BATAK_CLANS))
+        return self.generic_name(female, dist.prov not in _CHRISTIAN)
 
     def fabricated(self, dist: _District) -> list[str]:
         """Someone who does not exist: a well-formed NIK whose serial no real person has."""
         r = self.r
         female = r() < 0.55
         p = _Person("head", female, self.today - int((25 + r() * 50) * _YEAR), "")
-        if dist.prov == "51":
-            p.name = self.bali_name(female, int(r() * 4))
-        elif dist.prov == "12":
-            p.name = self.batak_name(female, self.pick(nm.BATAK_CLANS))
-        else:
-            p.name = self.generic_name(female, dist.prov not in _CHRISTIAN)
+        p.name = self.stranger_name(dist, female)
         self.alloc_nik(dist.code, self.fakes, p, *FAKE_SERIALS)
         kk = ""
         if r() < 0.5:
@@ -588,6 +884,17 @@ class _Generator:
         source = self.pick(self.sources)
         birth = date.fromordinal(p.birth).isoformat()
         return [p.nik, p.name, birth, "F" if female else "M", dist.code, kk, source]
+
+    def stranger(self, dist: _District) -> list[str]:
+        """Someone who does not exist under the identity of an adult who died in the district:
+        the NIK, birth date and sex of the deceased (often the KK too), a made-up name."""
+        nik, birth, female, kk = self.pick(self.dead_pool)
+        name = self.stranger_name(dist, female)
+        if self.r() < RATES["uppercase"]:
+            name = name.upper()
+        kk_out = kk if self.r() < 0.5 else ""
+        sex = "F" if female else "M"
+        return [nik, name, birth, sex, dist.code, kk_out, self.pick(self.sources)]
 
     # -- output --------------------------------------------------------------------------
 
@@ -647,6 +954,13 @@ class _Generator:
                 place = dist.origin_kab if p.mover else dist.kab
             if p.death:
                 died = self.day(p.death)[2]
+                if p.birth < self.adult:  # a bounded sample of the district's dead adults
+                    dead = (p.nik, p.iso, p.female, kk)
+                    pool = self.dead_pool
+                    if len(pool) < 64:
+                        pool.append(dead)
+                    else:
+                        pool[int(r() * 64)] = dead
             else:
                 died = ""
                 elderly = elderly or age >= 60
@@ -673,14 +987,18 @@ class _Generator:
         self, members: list[_Person], decile: int, kk: str, dist: _District, out: _Emit
     ) -> None:
         """Maybe propose someone of the household (usually the head or spouse, sometimes a
-        deceased member), maybe twice, and maybe add a fabricated person of the district."""
-        r, adult = self.r, self.today - int(17 * _YEAR)
+        deceased member or a twin), maybe twice, maybe under a relative's NIK; and maybe add a
+        fabricated person of the district, or a made-up one under a dead person's identity."""
+        r, adult = self.r, self.adult
         if r() < _PROPOSAL_BY_DECILE[decile - 1]:
             dead = [p for p in members if p.death and p.birth < adult]
             x = r()
             spouse = members[1] if len(members) > 1 and members[1].rel == "spouse" else None
+            twins = [p for p in self.twins if not p.death and p.birth < adult]
             if dead and r() < RATES["deceased_pick"]:
                 who = dead[0]
+            elif twins and r() < RATES["twin_pick"]:
+                who = twins[int(r() * len(twins))]
             elif x < 0.72 or (spouse is None and x < 0.94):
                 who = members[0]
             elif spouse is not None and x < 0.94:
@@ -689,13 +1007,44 @@ class _Generator:
                 adults = [p for p in members if p.birth < adult] or members
                 who = adults[int(r() * len(adults))]
             source = self.pick(self.sources)
-            self.push(self.proposal(who, kk, dist, source, False), who.nik, out)
+            self.push(self.proposal_of(who, members, dead, kk, dist, source, False), who.nik, out)
             if r() < RATES["duplicate"]:
                 others = [s for s in SOURCES if s != source]
                 other = others[int(r() * len(others))]
-                self.push(self.proposal(who, kk, dist, other, r() < 0.5), who.nik, out)
+                row = self.proposal_of(who, members, dead, kk, dist, other, r() < 0.5)
+                self.push(row, who.nik, out)
         if r() < RATES["fabricated_per_household"]:
             self.push(self.fabricated(dist), "", out)
+        if r() < RATES["dead_identity_per_household"] and self.dead_pool:
+            self.push(self.stranger(dist), "", out)
+
+    def proposal_of(
+        self,
+        who: _Person,
+        members: list[_Person],
+        dead: list[_Person],
+        kk: str,
+        dist: _District,
+        source: str,
+        variant: bool,
+    ) -> list[str]:
+        """``proposal``, and for a living adult maybe the NIK of another member of the household:
+        a deceased adult's (``dead_relative_nik``) or, less often, a living relative's, a
+        child's when there is one (``living_relative_nik``). The row is still ``who``."""
+        row = self.proposal(who, kk, dist, source, variant)
+        if who.death or who.birth >= self.adult:
+            return row
+        r = self.r
+        if dead and r() < RATES["dead_relative_nik"]:
+            row[0] = dead[int(r() * len(dead))].nik
+        elif len(members) > 1 and r() < RATES["living_relative_nik"]:
+            others = [p for p in members if p is not who and not p.death]
+            kids = [p for p in others if p.rel == "child"]
+            if kids:
+                others = kids
+            if others:
+                row[0] = others[int(r() * len(others))].nik
+        return row
 
 
 def _open_csv(path: Path, header: Sequence[str]) -> tuple[IO[str], Any]:

@@ -53,8 +53,6 @@ NAME_DIFFERENT = 0
 #: Gamma of ``nik`` meaning the NIKs are equal (null -1, else 0, one edit outside the serial 1,
 #: exact 2).
 NIK_EXACT = 2
-#: Pairs below this probability are not worth keeping as candidates.
-MIN_PROBABILITY = 0.001
 
 
 def features(
@@ -239,8 +237,9 @@ class Model:
         path.write_text(json.dumps(self.model_json(), indent=1), encoding="utf-8")
 
     def predict(self) -> list[Scored]:
-        """Every candidate pair above ``MIN_PROBABILITY``."""
-        df = self.linker.inference.predict(threshold_match_probability=MIN_PROBABILITY)
+        """Every candidate pair the blocking rules produce (a few per row), however unlikely:
+        a NIK that belongs to someone with another name is worth reporting."""
+        df = self.linker.inference.predict()
         # Table names here are Splink's own, never input.
         cols = "unique_id_l, unique_id_r, match_weight, match_probability, gamma_name, gamma_nik"
         rel = self.con.sql(f"SELECT {cols}, gamma_dob FROM {df.physical_name}")  # noqa: S608

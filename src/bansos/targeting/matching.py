@@ -294,7 +294,8 @@ def decide(p: Proposal, cands: list[Scored], dead: set[int]) -> Resolution:
                           [(other.right, round(other.probability, 4))])  # fmt: skip
     status = "invalid_nik" if p.nik_invalid else "not_found"
     best_p = viable[0].probability if viable else 0.0
-    return Resolution(p.row_id, status, None, best_p, "tidak_ada_kandidat_cukup_mirip")
+    why = "nik_milik_orang_lain" if borrowed else "tidak_ada_kandidat_cukup_mirip"
+    return Resolution(p.row_id, status, None, best_p, why)
 
 
 def _evidence(c: Scored) -> str:
