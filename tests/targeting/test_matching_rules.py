@@ -9,7 +9,7 @@ import pytest
 
 from bansos.core.nik import build_nik
 from bansos.registry.reader import FileProblem
-from bansos.targeting.linkage import NAME_DIFFERENT, NIK_EXACT, Scored
+from bansos.targeting.linkage import NAME_DIFFERENT, NAME_SAME, NIK_EXACT, Scored
 from bansos.targeting.matching import (
     ACCEPT,
     MARGIN,
@@ -22,8 +22,10 @@ from bansos.targeting.matching import (
 )
 from tests.registry.factories import write_csv
 
-NAME_SAME = 10
-NAME_CLOSE = 7
+NAME_CLOSE = NAME_SAME - 4
+NAME_WEAK = 1  # e.g. one word in common: the model weighs it against a match
+#: Name-level weights as a trained model has them: evidence for a match down to NAME_WEAK.
+WEIGHTS = {g: (-1.5 if g <= NAME_WEAK else 4.0 + g) for g in range(NAME_SAME + 1)}
 DOB_SAME = 4
 HEADER = ["row_id", "nik", "full_name", "birth_date", "sex", "region_code", "kk_number", "source"]
 
@@ -40,26 +42,26 @@ def scored(
 
 
 def test_a_clear_best_candidate_with_the_same_nik_and_name_is_exact() -> None:
-    r = decide(proposal(), [scored(7, 30.0, 1.0)], set())
+    r = decide(proposal(), [scored(7, 30.0, 1.0)], set(), WEIGHTS)
     assert (r.status, r.person_id) == ("exact", 7)
     assert "nama=sama" in r.reason and "nik=sama" in r.reason
 
 
 def test_an_accepted_match_on_other_evidence_is_fuzzy() -> None:
-    r = decide(proposal(), [scored(7, 20.0, 0.9999, name=NAME_CLOSE, nik=-1)], set())
+    r = decide(proposal(), [scored(7, 20.0, 0.9999, name=NAME_CLOSE, nik=-1)], set(), WEIGHTS)
     assert (r.status, r.person_id) == ("fuzzy", 7)
     assert "nik=kosong" in r.reason
 
 
 def test_a_dead_person_is_identified_but_marked_deceased() -> None:
-    r = decide(proposal(), [scored(7, 30.0, 1.0)], {7})
+    r = decide(proposal(), [scored(7, 30.0, 1.0)], {7}, WEIGHTS)
     assert (r.status, r.person_id) == ("deceased", 7)
 
 
 def test_two_close_candidates_go_to_review_with_both() -> None:
     """Twins, or namesakes born the same day in one village: never guessed."""
     cands = [scored(7, 25.0, 1.0), scored(8, 25.0 - MARGIN / 2, 1.0, name=NAME_CLOSE)]
-    r = decide(proposal(), cands, set())
+    r = decide(proposal(), cands, set(), WEIGHTS)
     assert r.status == "ambiguous" and r.person_id is None
     assert [c[0] for c in r.candidates] == [7, 8]
     assert r.reason.startswith("kandidat_berdekatan")
@@ -67,42 +69,49 @@ def test_two_close_candidates_go_to_review_with_both() -> None:
 
 def test_a_candidate_clearly_ahead_is_accepted_despite_a_runner_up() -> None:
     cands = [scored(7, 25.0, 1.0), scored(8, 25.0 - MARGIN - 0.1, 1.0, name=NAME_CLOSE)]
-    assert decide(proposal(), cands, set()).person_id == 7
+    assert decide(proposal(), cands, set(), WEIGHTS).person_id == 7
 
 
 def test_too_little_evidence_goes_to_review() -> None:
-    r = decide(proposal(), [scored(7, 3.0, (ACCEPT + REVIEW) / 2, nik=-1)], set())
+    r = decide(proposal(), [scored(7, 3.0, (ACCEPT + REVIEW) / 2, nik=-1)], set(), WEIGHTS)
     assert r.status == "ambiguous" and r.reason.startswith("bukti_kurang")
 
 
 def test_nothing_plausible_is_not_found() -> None:
-    r = decide(proposal(), [scored(7, -3.0, REVIEW / 2, nik=-1)], set())
+    r = decide(proposal(), [scored(7, -3.0, REVIEW / 2, nik=-1)], set(), WEIGHTS)
     assert (r.status, r.person_id) == ("not_found", None)
-    assert decide(proposal(), [], set()).status == "not_found"
+    assert decide(proposal(), [], set(), WEIGHTS).status == "not_found"
 
 
 def test_a_malformed_nik_without_a_match_is_invalid_nik() -> None:
-    assert decide(proposal(nik_invalid=True), [], set()).status == "invalid_nik"
+    assert decide(proposal(nik_invalid=True), [], set(), WEIGHTS).status == "invalid_nik"
 
 
 def test_a_malformed_nik_still_matches_on_the_rest() -> None:
-    r = decide(proposal(nik_invalid=True), [scored(7, 20.0, 0.9999, nik=-1)], set())
+    r = decide(proposal(nik_invalid=True), [scored(7, 20.0, 0.9999, nik=-1)], set(), WEIGHTS)
     assert (r.status, r.person_id) == ("fuzzy", 7)
 
 
 def test_a_real_nik_with_a_clearly_different_name_is_never_accepted() -> None:
     """A stranger using a relative's or a dead person's identity: the NIK, birth date, sex and
     region all agree, and the probability is as high as it gets."""
-    r = decide(proposal(), [scored(7, 40.0, 1.0, name=NAME_DIFFERENT)], set())
+    r = decide(proposal(), [scored(7, 40.0, 1.0, name=NAME_DIFFERENT)], set(), WEIGHTS)
     assert r.status == "ambiguous" and r.person_id is None
     assert r.reason.startswith("nik_milik_orang_lain")
     assert r.candidates == [(7, 1.0)]
 
 
+def test_a_similar_name_the_model_does_not_count_as_agreement_is_not_accepted() -> None:
+    """ "Muhammad Pandu" for a dead "Muhammad Yusuf" with his NIK and birth date: one word in
+    common is not the same name."""
+    r = decide(proposal(), [scored(7, 30.0, 1.0, name=NAME_WEAK)], set(), WEIGHTS)
+    assert r.person_id is None and r.reason.startswith("nik_milik_orang_lain")
+
+
 def test_a_borrowed_nik_resolves_to_the_person_whose_name_it_is() -> None:
     """The NIK of a dead husband with the widow's name and birth date: the widow is the row."""
     cands = [scored(7, 40.0, 1.0, name=NAME_DIFFERENT), scored(9, 28.0, 1.0, nik=0)]
-    r = decide(proposal(), cands, set())
+    r = decide(proposal(), cands, set(), WEIGHTS)
     assert (r.status, r.person_id) == ("fuzzy", 9)
     assert "nik_milik_orang_lain" in r.reason
 

@@ -8,15 +8,18 @@ Spark SQL as well as DuckDB, so the model saved with a run (``model_json``) can 
 ``SparkAPI`` linker for a national run (docs/scaling.md).
 
 Columns (same on both sides): ``name`` (normalised, see ``names``), ``name_key`` (Indonesian
-phonetic key), ``name_sorted`` (words sorted: name order), ``first_key``/``last_key`` (keys of
-the first and last words), ``tokens`` (the words, as a list), ``dob`` and its parts, ``sex``,
-``region`` (district) with ``regency`` and ``province``, ``kk`` and ``nik``.
+phonetic key), ``name_sorted`` (words sorted: name order), ``core`` (the distinctive words,
+sorted), ``first_key``/``last_key`` (keys of the first and last words), ``tokens`` (the
+distinctive words as a list: without those shared by too many names, such as Muhammad, Siti or
+the Balinese birth-order names), ``dob`` and its parts, ``sex``, ``region`` (district) with
+``regency`` and ``province``, ``kk`` and ``nik``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -33,8 +36,8 @@ from splink.blocking_rule_library import CustomRule
 from bansos.targeting.names import name_key, normalize_name, sorted_name
 
 COLUMNS = (
-    "unique_id", "nik", "name", "name_key", "name_sorted", "first_key", "last_key", "tokens",
-    "dob", "dob_y", "dob_m", "dob_d", "sex", "region", "regency", "province", "kk",
+    "unique_id", "nik", "name", "name_key", "name_sorted", "core", "first_key", "last_key",
+    "tokens", "dob", "dob_y", "dob_m", "dob_d", "sex", "region", "regency", "province", "kk",
 )  # fmt: skip
 _SCHEMA = pa.schema(
     [("unique_id", pa.int64())]
@@ -70,6 +73,7 @@ def features(
         norm or None,
         key or None,
         sorted_name(norm) or None,
+        " ".join(sorted(words)) or None,
         keys[0] if keys else None,
         keys[-1] if len(keys) > 1 else None,
         words or None,
@@ -95,24 +99,37 @@ def table(rows: Iterable[tuple[Any, ...]]) -> pa.Table:
     return pa.table(cols, schema=_SCHEMA)
 
 
+def _name_levels() -> list[tuple[str, Any]]:
+    """The name comparison, most specific first, each with the label used in reasons."""
+    return [
+        ("sama", cll.ExactMatchLevel("name")),
+        ("bunyi_sama", cll.ExactMatchLevel("name_key")),
+        ("inti_sama", cll.ExactMatchLevel("core")),
+        ("urutan_beda", cll.ExactMatchLevel("name_sorted")),
+        ("jw95", cll.JaroWinklerLevel("name", 0.95)),
+        ("satu_huruf", cll.DamerauLevenshteinLevel("name", 1)),
+        ("inti_mirip", cll.JaroWinklerLevel("core", 0.92)),
+        ("bunyi_mirip", cll.JaroWinklerLevel("name_key", 0.92)),
+        ("urutan_mirip", cll.JaroWinklerLevel("name_sorted", 0.9)),
+        ("dua_kata_sama", cll.ArrayIntersectLevel("tokens", 2)),
+        ("bagian_nama", cll.ArraySubsetLevel("tokens")),
+        ("inti_jw85", cll.JaroWinklerLevel("core", 0.85)),
+        ("satu_kata_sama", cll.ArrayIntersectLevel("tokens", 1)),
+        ("beda", cll.ElseLevel()),
+    ]
+
+
+#: Reason label of each gamma (comparison level) of the name comparison.
+NAME_LABELS = {len(_name_levels()) - 1 - i: label for i, (label, _) in enumerate(_name_levels())}
+#: Gamma of "the same normalised name".
+NAME_SAME = len(_name_levels()) - 1
+
+
 def settings() -> SettingsCreator:
     """The model: comparisons from most to least specific, and the blocking rules."""
     name = cl.CustomComparison(
         output_column_name="name",
-        comparison_levels=[
-            cll.NullLevel("name"),
-            cll.ExactMatchLevel("name"),
-            cll.ExactMatchLevel("name_key"),
-            cll.ExactMatchLevel("name_sorted"),
-            cll.JaroWinklerLevel("name", 0.95),
-            cll.DamerauLevenshteinLevel("name", 1),
-            cll.JaroWinklerLevel("name_key", 0.92),
-            cll.JaroWinklerLevel("name_sorted", 0.9),
-            cll.ArrayIntersectLevel("tokens", 2),
-            cll.JaroWinklerLevel("name", 0.85),
-            cll.ArrayIntersectLevel("tokens", 1),
-            cll.ElseLevel(),
-        ],
+        comparison_levels=[cll.NullLevel("name"), *(level for _, level in _name_levels())],
     )
     dob = cl.CustomComparison(
         output_column_name="dob",
@@ -176,6 +193,18 @@ def settings() -> SettingsCreator:
     )
 
 
+def level_weights(model: dict[str, Any], comparison: str) -> dict[int, float]:
+    """Gamma -> match weight of the non-null levels of one comparison of a saved model
+    (untrained levels weigh 0, as Splink treats them)."""
+    found = next(c for c in model["comparisons"] if c["output_column_name"] == comparison)
+    levels = [lv for lv in found["comparison_levels"] if not lv.get("is_null_level")]
+    out: dict[int, float] = {}
+    for gamma, level in zip(range(len(levels) - 1, -1, -1), levels, strict=True):
+        m, u = level.get("m_probability"), level.get("u_probability")
+        out[gamma] = math.log2(m / u) if m and u else 0.0
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Scored:
     """A candidate pair: proposal row, registry person, and how the two compare."""
@@ -228,6 +257,11 @@ class Model:
         t.estimate_u_using_random_sampling(max_pairs=2e6, seed=self.seed)
         for rule in (block_on("nik"), block_on("region", "dob"), block_on("name_key")):
             t.estimate_parameters_using_expectation_maximisation(rule)
+
+    def name_weights(self) -> dict[int, float]:
+        """Match weight (log2 m/u) of each level of the name comparison, by gamma: positive
+        when the trained model takes that much name agreement as evidence *for* a match."""
+        return level_weights(self.model_json(), "name")
 
     def model_json(self) -> dict[str, Any]:
         saved: dict[str, Any] = self.linker.misc.save_model_to_json()

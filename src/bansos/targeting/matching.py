@@ -38,7 +38,7 @@ from bansos.registry import fields
 from bansos.registry.reader import FileProblem, RawRow, RowProblem, RowSource
 from bansos.registry.service import MatchRecord
 from bansos.targeting import linkage
-from bansos.targeting.linkage import NAME_DIFFERENT, NIK_EXACT, Scored
+from bansos.targeting.linkage import NAME_DIFFERENT, NAME_LABELS, NAME_SAME, NIK_EXACT, Scored
 
 REQUIRED = ("row_id", "nik", "full_name", "birth_date", "sex", "region_code", "kk_number")
 ALIASES = {
@@ -56,21 +56,6 @@ ACCEPT = 0.99
 MARGIN = 4.0
 #: Below this nothing is proposed to a reviewer: the row is not found.
 REVIEW = 0.5
-#: Name levels (gammas of ``linkage.settings``) that count as "the same name" for ``exact``.
-_NAME_SAME = 10
-_NAME_LEVELS = {
-    10: "sama",
-    9: "bunyi_sama",
-    8: "urutan_beda",
-    7: "jw95",
-    6: "satu_huruf",
-    5: "bunyi_mirip",
-    4: "urutan_mirip",
-    3: "dua_kata_sama",
-    2: "jw85",
-    1: "satu_kata_sama",
-    0: "beda",
-}
 _DOB_LEVELS = {4: "sama", 3: "tukar_hari_bulan", 2: "satu_digit", 1: "tahun_sama", 0: "beda",
                -1: "kosong"}  # fmt: skip
 _NIK_LEVELS = {2: "sama", 1: "satu_digit", 0: "beda", -1: "kosong"}
@@ -249,8 +234,9 @@ def match(
         by_row: dict[int, list[Scored]] = defaultdict(list)
         for s in scored:
             by_row[s.left].append(s)
+        names = linker.name_weights()
         resolutions = [
-            decide(p, sorted(by_row.get(i, ()), key=lambda s: -s.weight), dead)
+            decide(p, sorted(by_row.get(i, ()), key=lambda s: -s.weight), dead, names)
             for i, p in enumerate(proposals)
         ]
         chosen = {r.person_id for r in resolutions if r.person_id is not None}
@@ -263,11 +249,19 @@ def match(
     return Outcome(resolutions, saved, len(scored), niks, households)
 
 
-def decide(p: Proposal, cands: list[Scored], dead: set[int]) -> Resolution:
-    """The rules of the module docstring, for one row; ``cands`` best first."""
-    viable = [c for c in cands if c.gamma_name != NAME_DIFFERENT]
+def decide(
+    p: Proposal, cands: list[Scored], dead: set[int], name_weights: dict[int, float]
+) -> Resolution:
+    """The rules of the module docstring, for one row; ``cands`` best first. A name "agrees"
+    at the levels the trained model counts as evidence for a match (positive weight):
+    "Muhammad Pandu" and "Muhammad Yusuf" are similar strings but not the same name."""
+
+    def agrees(c: Scored) -> bool:
+        return c.gamma_name != NAME_DIFFERENT and name_weights.get(c.gamma_name, 0.0) > 0
+
+    viable = [c for c in cands if agrees(c)]
     other = next((c for c in cands if c.gamma_nik == NIK_EXACT), None)
-    borrowed = other is not None and other.gamma_name == NAME_DIFFERENT
+    borrowed = other is not None and not agrees(other)
     shortlist = [(c.right, round(c.probability, 4)) for c in viable[:3]]
     if viable:
         best = viable[0]
@@ -278,7 +272,7 @@ def decide(p: Proposal, cands: list[Scored], dead: set[int]) -> Resolution:
         if best.probability >= ACCEPT and gap >= MARGIN:
             if best.right in dead:
                 status = "deceased"
-            elif best.gamma_nik == NIK_EXACT and best.gamma_name == _NAME_SAME:
+            elif best.gamma_nik == NIK_EXACT and best.gamma_name == NAME_SAME:
                 status = "exact"
             else:
                 status = "fuzzy"
@@ -300,7 +294,7 @@ def decide(p: Proposal, cands: list[Scored], dead: set[int]) -> Resolution:
 
 def _evidence(c: Scored) -> str:
     return (
-        f"nama={_NAME_LEVELS.get(c.gamma_name, c.gamma_name)};"
+        f"nama={NAME_LABELS.get(c.gamma_name, c.gamma_name)};"
         f"lahir={_DOB_LEVELS.get(c.gamma_dob, c.gamma_dob)};"
         f"nik={_NIK_LEVELS.get(c.gamma_nik, c.gamma_nik)}"
     )

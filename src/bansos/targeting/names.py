@@ -32,6 +32,9 @@ _TITLES = frozenset((
     "sag", "skom", "sip", "sos", "ssos", "ssi", "st", "mm", "mpd", "msi", "mh", "mt", "amd",
     "amkep", "apt", "bapak", "bpk", "ibu", "ib", "sdr", "sdri", "ny", "nn", "tn", "alm", "almh",
     "almarhum", "almarhumah", "kh", "ust", "ustadz", "ustazah",
+    # forms of address that lists put before a name: Javanese, Sundanese, Batak, Bugis, Balinese
+    "pak", "bu", "mbah", "mbok", "mas", "mbak", "bang", "kang", "teh", "daeng", "bli", "opung",
+    "ompung", "amang", "inang",
 ))  # fmt: skip
 #: Pre-1972 (Van Ophuijsen/Soewandi) spellings to today's (EYD), in this order.
 _OLD_SPELLING = (("dj", "j"), ("tj", "c"), ("oe", "u"), ("ch", "kh"), ("sj", "sy"), ("nj", "ny"))
