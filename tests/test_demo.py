@@ -14,7 +14,7 @@ from bansos.db import unit_of_work
 from bansos.registry.models import Household, Person
 from bansos.runtime import open_runtime
 from bansos.settings import Settings
-from bansos.targeting.models import CandidateList
+from bansos.targeting.models import CandidateList, MatchRun
 from tests.conftest import ENGINES, FreshDatabases, migrated_engine
 
 
@@ -46,6 +46,9 @@ def test_demo_loads_once_with_working_logins(
             lists = session.scalars(select(CandidateList)).all()
             assert [(c.program_code, c.status) for c in lists] == [("SEMBAKO", "draft")]
             assert lists[0].eligible_count > 0
+            run = session.scalars(select(MatchRun)).one()
+            assert run.created_by == "operator" and run.rows > 1000
+        assert (tmp_path / "demo" / "proposals.resolved.csv").exists()
         second = demo.load(rt, tmp_path / "demo")
         assert not second.loaded
         with unit_of_work(rt.factory) as session:

@@ -497,6 +497,9 @@ def synth(
     out_dir: Annotated[Path, typer.Option("--out", help="Output folder.")],
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same files).")] = 1,
     max_people: Annotated[int | None, typer.Option(help="Stop after this many people.")] = None,
+    messy: Annotated[
+        bool, typer.Option(help="Proposals as bad as the worst real lists (more NIK errors).")
+    ] = False,
 ) -> None:
     """Write a synthetic civil registry, social registry, proposals list and ground truth."""
     from bansos.registry.synth import generate
@@ -505,7 +508,8 @@ def synth(
     with Progress(*columns, console=err) as bar:
         task = bar.add_task("synth", total=households)
         summary = generate(out_dir, households=households, seed=seed, max_people=max_people,
-                           progress=lambda n: bar.update(task, completed=n))  # fmt: skip
+                           progress=lambda n: bar.update(task, completed=n),
+                           messy=messy)  # fmt: skip
         bar.update(task, completed=summary.households)
     out.print(
         f"{summary.households} KK, {summary.people} penduduk/people "

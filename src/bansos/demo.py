@@ -19,6 +19,7 @@ from bansos.programs.definition import read_file
 from bansos.registry import service as registry
 from bansos.registry.synth import generate
 from bansos.runtime import Runtime
+from bansos.targeting import matches
 from bansos.targeting import service as targeting
 
 #: Cileunyi (Kab. Bandung), Wonosari (Gunungkidul), Sakra (Lombok Timur), Balige (Toba, Batak
@@ -34,6 +35,7 @@ DEMO_USERS = (
     ("operator", "operator", "demo-operator-2026"),
     ("approver", "approver", "demo-approver-2026"),
     ("auditor", "auditor", "demo-auditor-2026"),
+    ("petugas", "field_officer", "demo-petugas-2026"),
 )
 
 
@@ -75,4 +77,10 @@ def load(rt: Runtime, out_dir: Path) -> DemoResult:
             targeting.build_list(
                 session, "SEMBAKO", DEMO_PERIOD, targeting.Actor("operator", "operator")
             )
+    with unit_of_work(rt.factory) as session:
+        # The villages' proposals matched to the registry: a review queue for the field officer.
+        matches.run_match(session, rt.cipher, out_dir / "proposals.csv",
+                          targeting.Actor("operator", "operator"),
+                          out_path=out_dir / "proposals.resolved.csv",
+                          rejects_path=out_dir / "proposals.rejects.csv")  # fmt: skip
     return DemoResult(True, after["people"], after["households"])

@@ -692,3 +692,14 @@ def test_memory_does_not_grow_with_population() -> None:
     result: dict[str, Any] = json.loads(proc.stdout)
     assert result["people"] > 600_000
     assert result["kib"] < 100 * 1024
+
+
+def test_messy_lists_lose_many_more_niks(tmp_path: Path) -> None:
+    def empty_niks(folder: Path, messy: bool) -> float:
+        generate(folder, households=1500, seed=5, districts=("340301",), messy=messy)
+        with (folder / "proposals.csv").open(encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+        return sum(not r["nik"] for r in rows) / len(rows)
+
+    normal, messy = empty_niks(tmp_path / "a", False), empty_niks(tmp_path / "b", True)
+    assert normal < 0.05 and 0.15 < messy < 0.3

@@ -169,3 +169,18 @@ def test_a_file_with_only_a_header_is_refused(tmp_path: Path) -> None:
     with pytest.raises(FileProblem) as exc:
         read_proposals(write_csv(tmp_path / "p.csv", [], HEADER))
     assert exc.value.code in ("file.no_rows", "file.empty")
+
+
+def test_the_model_translates_to_spark_sql() -> None:
+    """National runs use Splink's Spark backend with the same settings: every level and
+    blocking rule must be expressible there (Splink registers jaro_winkler and
+    damerau_levenshtein as Spark UDFs from its bundled jar)."""
+    from bansos.targeting.linkage import settings
+
+    spark = settings().get_settings("spark")
+    sql = [level.sql_condition for c in spark.comparisons for level in c.comparison_levels]
+    assert any(s.startswith("jaro_winkler(`name_l`") for s in sql)
+    assert any("SUBSTRING(`nik_l`, 13, 4)" in s for s in sql)
+    assert not any("list_" in s or "array_length" in s for s in sql)  # DuckDB-only functions
+    rules = [b.blocking_rule_sql for b in spark._blocking_rules_to_generate_predictions]
+    assert "l.`nik` = r.`nik`" in rules and len(rules) == 8

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from bansos.db import unit_of_work
 from bansos.programs import service as programs
@@ -63,3 +64,62 @@ def test_maker_checker_over_http(site: Site) -> None:  # noqa: F811
     bad = site.client.post(LISTS, json={"program": "NOPE", "period": "2026-12"},
                            headers=site.bearer("operator"))  # fmt: skip
     assert (bad.status_code, bad.json()["code"]) == (404, "program.not_found")
+
+
+MATCHES = "/api/targeting/matches"
+
+
+def test_match_runs_over_http(site: Site, tmp_path: Path) -> None:  # noqa: F811
+    from bansos.registry.synth import generate
+
+    generate(tmp_path, households=60, seed=3, districts=("340301",))  # the site's population
+    proposals = (tmp_path / "proposals.csv").read_bytes()
+    rows = proposals.count(b"\n") - 1
+
+    def upload(role: str, content: bytes = proposals) -> Any:
+        return site.client.post(MATCHES, headers=site.bearer(role),
+                                files={"file": ("usulan.csv", content, "text/csv")})  # fmt: skip
+
+    refused = upload("field_officer")
+    assert (refused.status_code, refused.json()["code"]) == (403, "auth.forbidden")
+    broken = upload("operator", b"row_id,full_name\n1,Siti\n")
+    assert (broken.status_code, broken.json()["code"]) == (422, "file.missing_columns")
+    assert "nik" in broken.json()["messages"]["en"]
+    made = upload("operator")
+    assert made.status_code == 201, made.text
+    run = made.json()
+    assert run["rows"] == rows and sum(run["counts"].values()) == rows
+    assert run["counts"]["exact"] > 0 and run["created_by"] == "operator"
+    url = f"{MATCHES}/{run['id']}"
+    assert site.client.get(url, headers=site.bearer("auditor")).json()["id"] == run["id"]
+
+    hidden = site.client.get(f"{url}/resolved.csv", headers=site.bearer("approver"))
+    assert (hidden.status_code, hidden.json()["code"]) == (403, "auth.forbidden")
+    resolved = site.client.get(f"{url}/resolved.csv", headers=site.bearer("operator"))
+    assert resolved.status_code == 200
+    lines = resolved.text.splitlines()
+    assert lines[0] == "row_id,nik,status,probability,reason" and len(lines) == rows + 1
+
+    queue = site.client.get(f"{url}/review", headers=site.bearer("field_officer"))
+    assert queue.status_code == 200 and len(queue.json()) == run["pending_review"]
+    for item in queue.json():
+        assert all("*" in c["nik_masked"] for c in item["candidates"])
+    first_exact = next(line.split(",")[0] for line in lines[1:] if ",exact," in line)
+    done = site.client.post(f"{url}/review/{first_exact}", headers=site.bearer("field_officer"),
+                            json={"person_id": None, "note": "cek"})  # fmt: skip
+    assert (done.status_code, done.json()["code"]) == (409, "match.not_pending")
+    gone = site.client.post(f"{url}/review/nope", headers=site.bearer("field_officer"),
+                            json={"person_id": None, "note": "cek"})  # fmt: skip
+    assert (gone.status_code, gone.json()["code"]) == (404, "match.row_not_found")
+    missing = site.client.get(f"{MATCHES}/99999", headers=site.bearer("auditor"))
+    assert (missing.status_code, missing.json()["code"]) == (404, "match.run_not_found")
+
+    with unit_of_work(site.rt.factory) as session:
+        if not programs.list_programs(session):
+            programs.load(session, read_file(EXAMPLES / "sembako.toml"), "test")
+    built = site.client.post(LISTS, headers=site.bearer("operator"),
+                             json={"program": "SEMBAKO", "period": "2026-12",
+                                   "match_run": run["id"]})  # fmt: skip
+    assert built.status_code == 201, built.text
+    assert built.json()["match_run_id"] == run["id"]
+    assert 0 < built.json()["eligible_count"] + built.json()["excluded_count"] < 60

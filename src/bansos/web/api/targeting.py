@@ -56,6 +56,9 @@ class ListIn(BaseModel):
     program: str = Field(min_length=2, max_length=32)
     period: str = Field(min_length=7, max_length=7, description="YYYY-MM")
     region_prefix: str = Field(default="", max_length=6, pattern=r"^\d*$")
+    match_run: int | None = Field(
+        default=None, description="Only the households of the people this match run found."
+    )
 
 
 class DecisionIn(BaseModel):
@@ -85,6 +88,7 @@ class ListOut(BaseModel):
     decided_by: str | None
     decided_at: datetime | None
     decision_reason: str | None
+    match_run_id: int | None
     summary: list[SummaryRow]
 
 
@@ -107,7 +111,8 @@ def build(body: ListIn, session: DbSession, staff: Staff) -> ListOut:
     """Build a draft candidate list for a program and period (operator)."""
     try:
         cl = targeting.build_list(session, body.program, body.period, _actor(staff),
-                                  region_prefix=body.region_prefix)  # fmt: skip
+                                  region_prefix=body.region_prefix,
+                                  match_run=body.match_run)  # fmt: skip
     except Problem as exc:
         raise _http(exc) from None
     return _list_out(session, cl.id)
