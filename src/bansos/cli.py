@@ -288,11 +288,12 @@ def _show_list(session: Session, list_id: int) -> None:
         f"dikecualikan / excluded {format_number(cl.excluded_count)}, "
         f"total {format_rupiah(cl.total_benefit)}"
     )
-    table = Table("regency", "reason", "households", "benefit (Rp)")
-    for regency, reason, n, total in targeting.summary(session, list_id):
-        label = message(reason, "id") if reason else "layak / eligible"
-        table.add_row(regency, label, format_number(n), format_number(total))
-    out.print(table)
+    for level in ("province", "regency"):
+        table = Table(level, "reason", "households", "benefit (Rp)")
+        for code, reason, n, total in targeting.summary(session, list_id, level=level):
+            label = message(reason, "id") if reason else "layak / eligible"
+            table.add_row(code, label, format_number(n), format_number(total))
+        out.print(table)
 
 
 @targeting_app.command("match")

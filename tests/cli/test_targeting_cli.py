@@ -51,3 +51,29 @@ def test_program_list_and_maker_checker(
     assert "status approved" in approved.stdout
     bad = bansos("targeting", "run", "SEMBAKO", "--period", "2026-13", "--user", "siti")
     assert bad.returncode == 1 and "YYYY-MM" in bad.stderr and "TTTT-BB" in bad.stderr
+    # matching the villages' proposals, the review queue, and a list from the match run
+    resolved = tmp_path / "resolved.csv"
+    matched = bansos("targeting", "match", str(synth / "proposals.csv"), "--out", str(resolved),
+                     "--user", "siti", "--save-model", str(tmp_path / "model.json"))  # fmt: skip
+    assert matched.returncode == 0, matched.stderr
+    assert "match run 1" in matched.stdout and "exact" in matched.stdout
+    assert resolved.read_text(encoding="utf-8").startswith("row_id,nik,status,probability,reason")
+    assert '"link_type": "link_only"' in (tmp_path / "model.json").read_text(encoding="utf-8")
+    again = bansos("targeting", "match", str(synth / "proposals.csv"), "--out",
+                   str(tmp_path / "again.csv"), "--user", "siti", "--model",
+                   str(tmp_path / "model.json"))  # fmt: skip
+    assert again.returncode == 0 and "match run 2" in again.stdout, again.stderr
+    assert (tmp_path / "again.csv").read_bytes() == resolved.read_bytes()
+    queue = bansos("targeting", "review", "1")
+    assert queue.returncode == 0 and "rows waiting" in queue.stdout
+    neither = bansos("targeting", "resolve", "1", "1", "--note", "x", "--user", "siti")
+    assert neither.returncode == 1 and "--person ID" in neither.stderr
+    missing = bansos("targeting", "resolve", "1", "nope", "--none", "--note", "x", "--user", "siti")
+    assert missing.returncode == 1 and "Row nope is not in match run 1" in missing.stderr
+    refused = bansos("targeting", "match", str(synth / "proposals.csv"), "--out",
+                     str(tmp_path / "x.csv"), "--user", "budi")  # fmt: skip
+    assert refused.returncode == 1 and "not allowed" in refused.stderr
+    from_run = bansos("targeting", "run", "SEMBAKO", "--period", "2026-11", "--match-run", "1",
+                      "--user", "siti")  # fmt: skip
+    assert from_run.returncode == 0, from_run.stderr
+    assert "province" in from_run.stdout and "regency" in from_run.stdout

@@ -180,3 +180,40 @@ def test_field_verdicts_change_a_draft_list_and_are_kept(db: Session, cipher: Fi
     with pytest.raises(TargetingProblem) as frozen:
         targeting.record_verdict(db, cl.id, eligible, "verified", "", OPERATOR)
     assert frozen.value.code == "targeting.wrong_status"
+
+
+@pytest.mark.usefixtures("registries")
+def test_a_field_officer_records_verdicts_but_builds_and_submits_nothing(
+    db: Session, cipher: FieldCipher
+) -> None:
+    officer = Actor("asep", "field_officer")
+    load(db)
+    with pytest.raises(TargetingProblem) as caught:
+        targeting.build_list(db, "SEMBAKO", "2026-12", officer)
+    assert caught.value.code == "auth.forbidden"
+    cl = targeting.build_list(db, "SEMBAKO", "2026-12", OPERATOR)
+    household = registry.household_by_kk(db, cipher, kk(1))
+    assert household is not None
+    found = targeting.record_verdict(db, cl.id, household, "not_found", "Rumah kosong", officer)
+    assert found.reason == "excluded.field_not_found"
+    with pytest.raises(TargetingProblem) as caught:
+        targeting.submit(db, cl.id, officer)
+    assert caught.value.code == "auth.forbidden"
+
+
+@pytest.mark.usefixtures("registries")
+def test_a_program_area_excludes_households_living_elsewhere(db: Session) -> None:
+    load(db, area=["3204"])  # Kab. Bandung; the registries are in Gunungkidul (3403)
+    cl = targeting.build_list(db, "SEMBAKO", "2026-12", OPERATOR)
+    assert set(reasons(db, cl.id)) == {"excluded.out_of_area", "excluded.deceased"}
+    assert cl.eligible_count == 0
+
+
+def test_a_malformed_area_is_refused_with_its_field() -> None:
+    from bansos.programs.definition import ProgramProblem, parse
+
+    data = read_file(EXAMPLES / "sembako.toml") | {"area": ["34", "3403011"]}
+    with pytest.raises(ProgramProblem) as caught:
+        parse(data)
+    assert caught.value.errors[0]["field"] == "area.1"
+    assert caught.value.errors[0]["code"] == "program.area_format"

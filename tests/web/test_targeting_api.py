@@ -28,6 +28,8 @@ def test_maker_checker_over_http(site: Site) -> None:  # noqa: F811
     cl = built.json()
     assert cl["status"] == "draft" and cl["eligible_count"] + cl["excluded_count"] == 60
     assert sum(r["households"] for r in cl["summary"]) == 60
+    assert {r["province_code"] for r in cl["summary_by_province"]} == {"34"}
+    assert sum(r["households"] for r in cl["summary_by_province"]) == 60
     assert cl["total_benefit"] == 200_000 * cl["eligible_count"]
 
     url = f"{LISTS}/{cl['id']}"

@@ -245,9 +245,12 @@ def decide(
     return cl
 
 
-def summary(session: Session, list_id: int) -> list[tuple[str, str, int, int]]:
-    """(regency code, reason or "" for eligible, households, total benefit), by regency."""
-    regency = func.substr(Candidate.region_code, 1, 4)
+def summary(
+    session: Session, list_id: int, *, level: str = "regency"
+) -> list[tuple[str, str, int, int]]:
+    """(region code, reason or "" for eligible, households, total benefit), by regency (or by
+    province with ``level="province"``)."""
+    regency = func.substr(Candidate.region_code, 1, 2 if level == "province" else 4)
     total = func.coalesce(func.sum(Candidate.benefit), 0)
     query = (
         select(regency, Candidate.reason, func.count(), total)

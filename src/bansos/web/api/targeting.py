@@ -72,6 +72,13 @@ class SummaryRow(BaseModel):
     benefit: int
 
 
+class ProvinceRow(BaseModel):
+    province_code: str
+    reason: str
+    households: int
+    benefit: int
+
+
 class ListOut(BaseModel):
     id: int
     program_code: str
@@ -90,6 +97,7 @@ class ListOut(BaseModel):
     decision_reason: str | None
     match_run_id: int | None
     summary: list[SummaryRow]
+    summary_by_province: list[ProvinceRow]
 
 
 def _list_out(session: DbSession, list_id: int) -> ListOut:
@@ -98,8 +106,12 @@ def _list_out(session: DbSession, list_id: int) -> ListOut:
         raise HTTPProblem(404, "targeting.list_not_found", list_id=list_id)
     rows = [SummaryRow(regency_code=r, reason=reason, households=n, benefit=b)
             for r, reason, n, b in targeting.summary(session, list_id)]  # fmt: skip
-    data = {c: getattr(cl, c) for c in ListOut.model_fields if c != "summary"}
-    return ListOut(**data, summary=rows)
+    provinces = [
+        ProvinceRow(province_code=p, reason=reason, households=n, benefit=b)
+        for p, reason, n, b in targeting.summary(session, list_id, level="province")
+    ]
+    data = {c: getattr(cl, c) for c in ListOut.model_fields if not c.startswith("summary")}
+    return ListOut(**data, summary=rows, summary_by_province=provinces)
 
 
 def _actor(staff: StaffIdentity) -> targeting.Actor:
