@@ -51,6 +51,9 @@ format: install-dev ## Format and autofix
 
 bench: install-dev ## Run the benchmarks (minutes; prints figures and ratios)
 	$(BIN)/python bench/import_civil.py
+	$(BIN)/python bench/targeting_quality.py
+	$(BIN)/python bench/targeting_quality.py --messy
+	$(BIN)/python bench/targeting_scale.py
 
 clean: ## Remove the virtualenv and caches (keeps var/, the local database)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage

@@ -78,6 +78,7 @@ def phase_match(url: str, proposals: Path, tmp: Path) -> dict[str, float]:
 
     def progress(step: str) -> None:
         steps[step] = time.perf_counter() - start
+        steps[f"rss_{step}"] = peak_rss_mb()
 
     with unit_of_work(session_factory(engine)) as session:
         report = matches.run_match(session, FieldCipher(decode_key(KEY)), proposals,
@@ -143,7 +144,11 @@ def main() -> None:
         print(f"civil registry: {imported['people']:,.0f} people imported in "
               f"{imported['seconds']:.1f} s", flush=True)  # fmt: skip
         m = run_phase("match", url, str(proposals), tmp)
-        steps = ", ".join(f"{k[3:]} from {v:.0f} s" for k, v in m.items() if k.startswith("at_"))
+        steps = ", ".join(
+            f"{k[3:]} from {v:.0f} s (peak RSS so far {m['at_rss_' + k[3:]]:,.0f} MB)"
+            for k, v in m.items()
+            if k.startswith("at_") and not k.startswith("at_rss_")
+        )
         print(f"match: {m['rows']:,.0f} proposals in {m['seconds']:.1f} s = "
               f"{m['rows'] / m['seconds']:,.0f} rows/s, {m['pairs']:,.0f} pairs scored, "
               f"peak RSS {m['peak_rss_mb']:,.0f} MB ({steps})")  # fmt: skip

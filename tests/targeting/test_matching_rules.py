@@ -184,3 +184,33 @@ def test_the_model_translates_to_spark_sql() -> None:
     assert not any("list_" in s or "array_length" in s for s in sql)  # DuckDB-only functions
     rules = [b.blocking_rule_sql for b in spark._blocking_rules_to_generate_predictions]
     assert "l.`nik` = r.`nik`" in rules and len(rules) == 8
+
+
+def test_exact_agreement_u_is_the_share_of_agreeing_pairs() -> None:
+    """Two proposals and four registry people, one NIK shared once and one twice: 3 of the
+    2 x 3 non-null pairs agree (the null NIK takes no part)."""
+    import duckdb
+
+    from bansos.targeting.linkage import exact_agreement_u, features, table
+
+    born = date(1980, 5, 17)
+    left = table([features(1, "A", "Siti", born, "F", "340301", ""),
+                  features(2, "B", "Budi", born, "M", "340301", "")])  # fmt: skip
+    right = table([features(10, "A", "Siti", born, "F", "340301", ""),
+                   features(11, "B", "Budi", born, "M", "340301", ""),
+                   features(12, "B", "Budi", born, "M", "340301", ""),
+                   features(13, "", "Joko", born, "M", "340301", "")])  # fmt: skip
+    con = duckdb.connect()
+    assert exact_agreement_u(con, left, right, "nik") == 3 / 6
+    assert exact_agreement_u(con, left, right, "kk") == 1e-12  # nothing to agree on
+
+
+def test_a_level_is_recovered_from_its_weight() -> None:
+    from bansos.targeting.linkage import UNKNOWN_LEVEL, _level_of_weight
+
+    level = _level_of_weight({2: 16.5, 1: 8.25, 0: -6.0, 3: 0.0})
+    assert [level(16.5), level(8.25), level(-6.0)] == [2, 1, 0]
+    assert level(0.0) == UNKNOWN_LEVEL and level(None) == UNKNOWN_LEVEL  # null or untrained
+    assert level(3.0) == UNKNOWN_LEVEL
+    tied = _level_of_weight({1: 4.0, 0: 4.0})
+    assert tied(4.0) == UNKNOWN_LEVEL

@@ -17,6 +17,8 @@ the Balinese birth-order names), ``dob`` and its parts, ``sex``, ``region`` (dis
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
 import logging
 import math
@@ -89,14 +91,18 @@ def features(
     )
 
 
-def table(rows: Iterable[tuple[Any, ...]]) -> pa.Table:
-    """Rows made by ``features`` as an Arrow table (columnar: what DuckDB and Spark read)."""
-    cols: list[list[Any]] = [[] for _ in COLUMNS]
-    appends = [c.append for c in cols]
-    for row in rows:
-        for append, value in zip(appends, row, strict=True):
-            append(value)
-    return pa.table(cols, schema=_SCHEMA)
+def table(rows: Iterable[tuple[Any, ...]], *, batch: int = 50_000) -> pa.Table:
+    """Rows made by ``features`` as an Arrow table (columnar: what DuckDB and Spark read),
+    converted a batch at a time so that a million rows never sit in Python lists at once."""
+    batches = []
+    it = iter(rows)
+    while True:
+        chunk = list(itertools.islice(it, batch))
+        if not chunk:
+            break
+        columns = [list(col) for col in zip(*chunk, strict=True)]
+        batches.append(pa.record_batch(columns, schema=_SCHEMA))
+    return pa.Table.from_batches(batches, schema=_SCHEMA)
 
 
 def _name_levels() -> list[tuple[str, Any]]:
@@ -125,8 +131,18 @@ NAME_LABELS = {len(_name_levels()) - 1 - i: label for i, (label, _) in enumerate
 NAME_SAME = len(_name_levels()) - 1
 
 
-def settings() -> SettingsCreator:
-    """The model: comparisons from most to least specific, and the blocking rules."""
+def _exact(column: str, u: dict[str, float] | None) -> Any:
+    """An exact-match level; with ``u`` known for the column, that u, fixed (see
+    ``exact_agreement_u``)."""
+    level = cll.ExactMatchLevel(column)
+    if u and column in u:
+        level.configure(u_probability=u[column], fix_u_probability=True)
+    return level
+
+
+def settings(u: dict[str, float] | None = None) -> SettingsCreator:
+    """The model: comparisons from most to least specific, and the blocking rules. ``u``:
+    agreement probabilities of the exact NIK and KK levels computed from the data."""
     name = cl.CustomComparison(
         output_column_name="name",
         comparison_levels=[cll.NullLevel("name"), *(level for _, level in _name_levels())],
@@ -163,7 +179,7 @@ def settings() -> SettingsCreator:
         output_column_name="nik",
         comparison_levels=[
             cll.NullLevel("nik"),
-            cll.ExactMatchLevel("nik"),
+            _exact("nik", u),
             cll.And(
                 cll.DamerauLevenshteinLevel("nik", 1),
                 cll.ExactMatchLevel(ColumnExpression("nik").substr(13, 4)),
@@ -171,10 +187,14 @@ def settings() -> SettingsCreator:
             cll.ElseLevel(),
         ],
     )
+    kk = cl.CustomComparison(
+        output_column_name="kk",
+        comparison_levels=[cll.NullLevel("kk"), _exact("kk", u), cll.ElseLevel()],
+    )
     return SettingsCreator(
         link_type="link_only",
         unique_id_column_name="unique_id",
-        comparisons=[name, dob, cl.ExactMatch("sex"), region, cl.ExactMatch("kk"), nik],
+        comparisons=[name, dob, cl.ExactMatch("sex"), region, kk, nik],
         blocking_rules_to_generate_predictions=[
             block_on("nik"),
             block_on("kk"),
@@ -188,21 +208,80 @@ def settings() -> SettingsCreator:
                 "AND l.dob_d = r.dob_m"
             ),
         ],
-        retain_intermediate_calculation_columns=False,
-        retain_matching_columns=True,  # keeps the gamma (level) columns
+        # Per-comparison match weights (mw_*) rather than the matching columns: the pairs table
+        # stays narrow (a million pairs with every name and NIK twice would take gigabytes),
+        # and a level is recovered from its weight (``Model.predict``).
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=False,
     )
 
 
 def level_weights(model: dict[str, Any], comparison: str) -> dict[int, float]:
-    """Gamma -> match weight of the non-null levels of one comparison of a saved model
-    (untrained levels weigh 0, as Splink treats them)."""
+    """Gamma -> match weight of the non-null levels of one comparison of a saved model, as
+    Splink computes it (probabilities clamped at 1e-300; untrained levels weigh 0)."""
     found = next(c for c in model["comparisons"] if c["output_column_name"] == comparison)
     levels = [lv for lv in found["comparison_levels"] if not lv.get("is_null_level")]
     out: dict[int, float] = {}
     for gamma, level in zip(range(len(levels) - 1, -1, -1), levels, strict=True):
         m, u = level.get("m_probability"), level.get("u_probability")
-        out[gamma] = math.log2(m / u) if m and u else 0.0
+        if m is None or u is None:
+            out[gamma] = 0.0
+        else:
+            out[gamma] = math.log2(max(m, 1e-300) / max(u, 1e-300))
     return out
+
+
+#: The level given to a weight that no trained level has (a null comparison, or an untrained
+#: level): for names, "not an agreement".
+UNKNOWN_LEVEL = -1
+
+
+def _level_of_weight(weights: dict[int, float]) -> Any:
+    """A function from a per-comparison match weight (as Splink writes it into mw_*) back to
+    the gamma of the level; ties (untrained levels weigh 0) go to ``UNKNOWN_LEVEL``."""
+    by_weight: dict[float, int] = {}
+    for gamma, w in weights.items():
+        if w != 0.0:
+            by_weight[w] = gamma if w not in by_weight else UNKNOWN_LEVEL
+    keys = sorted(by_weight)
+
+    def level(mw: float | None) -> int:
+        if mw is None or mw == 0.0:
+            return UNKNOWN_LEVEL
+        i = bisect.bisect_left(keys, mw)
+        for j in (i - 1, i):
+            if 0 <= j < len(keys) and abs(keys[j] - mw) <= 1e-9 * max(1.0, abs(mw)):
+                return by_weight[keys[j]]
+        return UNKNOWN_LEVEL
+
+    return level
+
+
+def exact_agreement_u(
+    con: duckdb.DuckDBPyConnection, left: pa.Table, right: pa.Table, column: str
+) -> float:
+    """The share of (proposal, registry) pairs, both non-null, that agree exactly on ``column``:
+    what Splink's random sampling estimates for an exact level, computed exactly from the value
+    counts. Sampling cannot estimate it for identifiers: at a million registry people two random
+    records share a NIK about once in a million pairs, so a sample of millions of pairs sees
+    too few to estimate (Splink then leaves u unset and the level weighs nothing)."""
+    con.register("u_left", left.select([column]))
+    con.register("u_right", right.select([column]))
+    shared, n_left, n_right = con.execute(
+        f"""
+        WITH l AS (SELECT {column} AS v, count(*) AS n FROM u_left WHERE {column} IS NOT NULL
+                   GROUP BY 1),
+             r AS (SELECT {column} AS v, count(*) AS n FROM u_right WHERE {column} IS NOT NULL
+                   GROUP BY 1)
+        SELECT (SELECT coalesce(sum(l.n * r.n), 0) FROM l JOIN r USING (v)),
+               (SELECT coalesce(sum(n), 0) FROM l), (SELECT coalesce(sum(n), 0) FROM r)
+        """  # noqa: S608 - column names are this module's constants
+    ).fetchall()[0]
+    con.unregister("u_left")
+    con.unregister("u_right")
+    if not shared or not n_left or not n_right:
+        return 1e-12  # no agreement at all: as unlikely as it gets, but not zero
+    return float(shared) / (float(n_left) * float(n_right))
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,12 +319,17 @@ class Model:
         left = api.register(proposals, dataset_display_name="proposals")
         right = api.register(registry, dataset_display_name="registry")
         self._registry = right.physical_name
-        self.linker = Linker([left, right], model or settings(), log_level=None)
+        if model is None:
+            u = {c: exact_agreement_u(con, proposals, registry, c) for c in ("nik", "kk")}
+            self.linker = Linker([left, right], settings(u), log_level=None)
+        else:
+            self.linker = Linker([left, right], model, log_level=None)
         logging.getLogger("splink").setLevel(logging.ERROR)
 
     def train(self) -> None:
-        """Prior from near-certain pairs, u by random sampling, m by EM in three sessions
-        (each leaves the compared columns of its blocking rule out of its estimates)."""
+        """Prior from near-certain pairs, u by random sampling (except the exact NIK and KK
+        levels, whose u was counted exactly when the model was built), m by EM in three
+        sessions (each leaves the compared columns of its blocking rule out of its estimates)."""
         t = self.linker.training
         t.estimate_probability_two_random_records_match(
             [
@@ -255,7 +339,7 @@ class Model:
             recall=0.9,
         )
         t.estimate_u_using_random_sampling(max_pairs=2e6, seed=self.seed)
-        for rule in (block_on("nik"), block_on("region", "dob"), block_on("name_key")):
+        for rule in (block_on("nik"), block_on("region", "dob"), block_on("name_key", "dob_y")):
             t.estimate_parameters_using_expectation_maximisation(rule)
 
     def name_weights(self) -> dict[int, float]:
@@ -274,10 +358,15 @@ class Model:
         """Every candidate pair the blocking rules produce (a few per row), however unlikely:
         a NIK that belongs to someone with another name is worth reporting."""
         df = self.linker.inference.predict()
-        # Table names here are Splink's own, never input.
-        cols = "unique_id_l, unique_id_r, match_weight, match_probability, gamma_name, gamma_nik"
-        rel = self.con.sql(f"SELECT {cols}, gamma_dob FROM {df.physical_name}")  # noqa: S608
-        out = [Scored(*row) for row in rel.fetchall()]
+        model = self.model_json()
+        levels = {c: _level_of_weight(level_weights(model, c)) for c in ("name", "nik", "dob")}
+        cols = "unique_id_l, unique_id_r, match_weight, match_probability, mw_name, mw_nik, mw_dob"
+        rel = self.con.sql(f"SELECT {cols} FROM {df.physical_name}")  # noqa: S608
+        out = []
+        name_of, nik_of, dob_of = levels["name"], levels["nik"], levels["dob"]
+        for left, right, weight, p, mw_name, mw_nik, mw_dob in rel.fetchall():
+            out.append(Scored(left, right, weight, p, name_of(mw_name), nik_of(mw_nik),
+                              dob_of(mw_dob)))  # fmt: skip
         df.drop_table_from_database_and_remove_from_cache()
         return out
 

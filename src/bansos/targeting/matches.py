@@ -68,12 +68,6 @@ def run_match(
     outcome = matching.match(
         file.rows, registry.people_for_matching(session, cipher), model=model, progress=progress
     )
-    writer = ProblemWriter(rejects_path)
-    try:
-        writer.write(sorted(file.problems, key=lambda p: p.row))
-    finally:
-        writer.close()
-    matching.write_resolved(out_path, file, outcome.resolutions, outcome.niks)
     counts = matching.counts(outcome.resolutions)
     run = MatchRun(file_name=path.name[:255], file_sha256=file_sha256(path),
                    rows=len(file.rows) + len(file.rejected), counts=json.dumps(counts),
@@ -94,6 +88,13 @@ def run_match(
                  file=run.file_name, sha256=run.file_sha256, rejected=rejected,
                  **counts)  # fmt: skip
     session.flush()
+    # The files last: if the database refuses the run, no file claims it happened.
+    writer = ProblemWriter(rejects_path)
+    try:
+        writer.write(sorted(file.problems, key=lambda p: p.row))
+    finally:
+        writer.close()
+    matching.write_resolved(out_path, file, outcome.resolutions, outcome.niks)
     return RunReport(run, counts, rejected, len(file.problems) - rejected, outcome.pairs)
 
 

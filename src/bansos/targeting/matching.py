@@ -223,6 +223,7 @@ def match(
         linkage.features(i, p.nik or "", p.name, p.birth_date, p.sex, p.region, p.kk or "")
         for i, p in enumerate(proposals)
     )
+    say("load")
     linker = linkage.Model(left, right, model=model)
     try:
         if model is None:
@@ -230,6 +231,7 @@ def match(
             linker.train()
         say("predict")
         scored = linker.predict()
+        say("decide")
         saved = linker.model_json()
         by_row: dict[int, list[Scored]] = defaultdict(list)
         for s in scored:
