@@ -152,6 +152,18 @@ def main() -> None:
         print(f"match: {m['rows']:,.0f} proposals in {m['seconds']:.1f} s = "
               f"{m['rows'] / m['seconds']:,.0f} rows/s, {m['pairs']:,.0f} pairs scored, "
               f"peak RSS {m['peak_rss_mb']:,.0f} MB ({steps})")  # fmt: skip
+        with (civil.parent / "truth.csv").open(encoding="utf-8") as fh:
+            truth = {r["row_id"]: r["true_nik"] for r in csv.DictReader(fh)}
+        right = wrong = missed = 0
+        with (Path(tmp) / "resolved.csv").open(encoding="utf-8") as fh:
+            for r in csv.DictReader(fh):
+                true_nik = truth[r["row_id"]]
+                right += bool(r["nik"]) and r["nik"] == true_nik
+                wrong += bool(r["nik"]) and r["nik"] != true_nik
+                missed += bool(true_nik) and r["nik"] != true_nik
+        precision, recall = right / (right + wrong), right / (right + missed)
+        print(f"quality against truth.csv: precision {precision:.4f}, recall {recall:.4f}, "
+              f"F1 {2 * precision * recall / (precision + recall):.4f}")  # fmt: skip
         print(
             f"targets: under 600 s: {'yes' if m['seconds'] < 600 else 'NO'}; "
             f"peak RSS under 4,096 MB: {'yes' if m['peak_rss_mb'] < 4096 else 'NO'}"
