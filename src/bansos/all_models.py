@@ -2,6 +2,7 @@
 
 from bansos.auth import models as auth_models
 from bansos.db import AppMeta
+from bansos.ledger import models as ledger_models
 from bansos.programs import models as program_models
 from bansos.registry import models as registry_models
 from bansos.targeting import models as targeting_models
@@ -10,6 +11,7 @@ from bansos.transparency import models as transparency_models
 __all__ = [
     "AppMeta",
     "auth_models",
+    "ledger_models",
     "program_models",
     "registry_models",
     "targeting_models",

@@ -282,6 +282,68 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Keluarga ini tidak ada dalam daftar.",
         "This household is not on the list.",
     ),
+    # Ledger
+    "ledger.amount_integer": (
+        "Jumlah harus bilangan bulat rupiah.",
+        "The amount must be a whole number of rupiah.",
+    ),
+    "ledger.amount_positive": ("Jumlah harus lebih dari nol.", "The amount must be above zero."),
+    "ledger.amount_absurd": (
+        "Jumlah tidak masuk akal (lebih dari Rp{max}).",
+        "The amount is implausible (over Rp{max}).",
+    ),
+    "ledger.account_kind": (
+        "Jenis rekening tidak dikenal: {kind}.",
+        "Unknown account kind: {kind}.",
+    ),
+    "ledger.transfer_code": (
+        "Jenis transfer tidak dikenal: {transfer_code}.",
+        "Unknown transfer code: {transfer_code}.",
+    ),
+    "ledger.key_invalid": (
+        "Kunci idempotensi wajib diisi (maks. 80 karakter).",
+        "An idempotency key is required (at most 80 characters).",
+    ),
+    "ledger.same_account": (
+        "Rekening debit dan kredit tidak boleh sama.",
+        "The debit and credit accounts must differ.",
+    ),
+    "ledger.account_not_found": (
+        "Rekening {account_id} tidak ditemukan.",
+        "Account {account_id} not found.",
+    ),
+    "ledger.different_ledgers": (
+        "Rekening {account_id} ada di buku besar lain; transfer antar buku besar ditolak.",
+        "Account {account_id} is on another ledger; transfers between ledgers are refused.",
+    ),
+    "ledger.exceeds_credits": (
+        "Saldo rekening {account_id} tidak cukup.",
+        "Account {account_id} has too little balance.",
+    ),
+    "ledger.exceeds_debits": (
+        "Rekening {account_id} tidak boleh dikredit melebihi debitnya.",
+        "Account {account_id} may not be credited beyond its debits.",
+    ),
+    "ledger.key_reused": (
+        "Kunci {key} sudah dipakai untuk transfer lain.",
+        "Key {key} was already used for a different transfer.",
+    ),
+    "ledger.pending_not_found": (
+        "Transfer tertunda {transfer_id} tidak ditemukan.",
+        "Pending transfer {transfer_id} not found.",
+    ),
+    "ledger.post_exceeds_pending": (
+        "Jumlah melebihi yang dicadangkan (Rp{pending}).",
+        "The amount exceeds what was reserved (Rp{pending}).",
+    ),
+    "ledger.pending_already_resolved": (
+        "Transfer tertunda {transfer_id} sudah diselesaikan.",
+        "Pending transfer {transfer_id} was already posted or voided.",
+    ),
+    "ledger.pending_expired": (
+        "Transfer tertunda {transfer_id} sudah kedaluwarsa.",
+        "Pending transfer {transfer_id} has expired.",
+    ),
     "match.run_not_found": (
         "Pencocokan {run_id} tidak ditemukan.",
         "Match run {run_id} not found.",

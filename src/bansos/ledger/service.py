@@ -1,0 +1,454 @@
+"""Moving money: accounts, idempotent transfers (one- and two-phase), balances, verification.
+
+Every transfer runs inside a savepoint of the caller's transaction: the transfer row is inserted
+first (its unique key claims the idempotency key; a concurrent retry waits on that key and then
+finds the first result), then each side's totals are updated with a *conditional* UPDATE that
+refuses to take a restricted account below zero. A refused update rolls the savepoint back, so
+a refused transfer leaves no trace. Nothing here commits: the caller's unit of work does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, select, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, aliased
+
+from bansos.core.clock import now
+from bansos.core.errors import Problem
+from bansos.ledger.models import (
+    ACCOUNT_KINDS,
+    CREDITS_MUST_NOT_EXCEED_DEBITS,
+    DEBITS_MUST_NOT_EXCEED_CREDITS,
+    IDR,
+    PENDING,
+    POST_PENDING,
+    TRANSFER_CODES,
+    VOID_PENDING,
+    Account,
+    Transfer,
+)
+
+#: Larger than any program's yearly budget: anything above is a typing error, not money.
+MAX_AMOUNT = 10**15
+#: Accounts that may not be debited beyond their credits (restricted, never negative).
+_RESTRICTED = frozenset(ACCOUNT_KINDS) - {"state_budget", "settlement_clearing"}
+
+
+class LedgerProblem(Problem):
+    pass
+
+
+def check_amount(amount: object) -> int:
+    """A whole, positive, plausible number of rupiah (``bool`` and floats are refused)."""
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        raise LedgerProblem("ledger.amount_integer")
+    if amount <= 0:
+        raise LedgerProblem("ledger.amount_positive")
+    if amount > MAX_AMOUNT:
+        raise LedgerProblem("ledger.amount_absurd", max=MAX_AMOUNT)
+    return amount
+
+
+def open_account(
+    session: Session, kind: str, owner: str, program_code: str = "", *, ledger: int = IDR
+) -> Account:
+    """The account of ``kind`` for ``owner`` (and program), created on first use."""
+    code = ACCOUNT_KINDS.get(kind)
+    if code is None:
+        raise LedgerProblem("ledger.account_kind", kind=kind)
+    found = session.scalar(
+        select(Account).where(
+            Account.kind == code, Account.program_code == program_code, Account.owner == owner
+        )
+    )
+    if found is not None:
+        return found
+    flags = DEBITS_MUST_NOT_EXCEED_CREDITS if kind in _RESTRICTED else 0
+    account = Account(kind=code, flags=flags, program_code=program_code, owner=owner,
+                      ledger=ledger)  # fmt: skip
+    try:
+        with session.begin_nested():
+            session.add(account)
+    except IntegrityError:  # created meanwhile by a concurrent transaction
+        return session.scalars(
+            select(Account).where(
+                Account.kind == code, Account.program_code == program_code, Account.owner == owner
+            )
+        ).one()
+    return account
+
+
+@dataclass(frozen=True)
+class TransferSpec:
+    """What to move. ``key`` is the idempotency key: the same key, the same transfer."""
+
+    key: str
+    debit: int
+    credit: int
+    amount: int
+    code: str
+    ref: str = ""
+    reason: str = ""
+    pending: bool = False
+    timeout: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    transfer: Transfer
+    #: True when the key had been used before and this is the first result, returned again.
+    replayed: bool
+
+
+def transfer(session: Session, spec: TransferSpec, actor: str) -> Result:
+    """Move ``spec.amount`` from ``spec.debit`` to ``spec.credit`` (reserve it when pending)."""
+    amount = check_amount(spec.amount)
+    code = TRANSFER_CODES.get(spec.code)
+    if code is None:
+        raise LedgerProblem("ledger.transfer_code", transfer_code=spec.code)
+    if not spec.key or len(spec.key) > 80:
+        raise LedgerProblem("ledger.key_invalid")
+    if spec.debit == spec.credit:
+        raise LedgerProblem("ledger.same_account")
+    flags = PENDING if spec.pending else 0
+    timeout_at = now() + spec.timeout if spec.pending and spec.timeout else None
+    row = Transfer(key=spec.key, debit_account_id=spec.debit, credit_account_id=spec.credit,
+                   amount=amount, code=code, flags=flags, ref=spec.ref, reason=spec.reason,
+                   created_by=actor, timeout_at=timeout_at)  # fmt: skip
+    return _apply(session, row, pending=spec.pending)
+
+
+def post_pending(
+    session: Session, pending_id: int, key: str, actor: str, *, amount: int | None = None
+) -> Result:
+    """Post a pending transfer, in full or for less (the rest is released)."""
+    return _resolve(session, pending_id, key, actor, post=True, amount=amount)
+
+
+def void_pending(session: Session, pending_id: int, key: str, actor: str) -> Result:
+    """Release a pending transfer's reservation."""
+    return _resolve(session, pending_id, key, actor, post=False, amount=None)
+
+
+def _resolve(
+    session: Session, pending_id: int, key: str, actor: str, *, post: bool, amount: int | None
+) -> Result:
+    pending = session.get(Transfer, pending_id)
+    if pending is None or not pending.flags & PENDING:
+        raise LedgerProblem("ledger.pending_not_found", transfer_id=pending_id)
+    value = pending.amount if amount is None else check_amount(amount)
+    if value > pending.amount:
+        raise LedgerProblem("ledger.post_exceeds_pending", pending=pending.amount)
+    row = Transfer(key=key, debit_account_id=pending.debit_account_id,
+                   credit_account_id=pending.credit_account_id, amount=value, code=pending.code,
+                   flags=POST_PENDING if post else VOID_PENDING, pending_id=pending.id,
+                   ref=pending.ref, created_by=actor)  # fmt: skip
+    existing = session.scalar(select(Transfer).where(Transfer.key == key))
+    if existing is not None:
+        return _replay(existing, row)
+    resolved = session.scalar(select(Transfer.id).where(Transfer.pending_id == pending.id))
+    if resolved is not None:
+        raise LedgerProblem("ledger.pending_already_resolved", transfer_id=pending.id)
+    if pending.timeout_at is not None and pending.timeout_at <= now() and post:
+        raise LedgerProblem("ledger.pending_expired", transfer_id=pending.id)
+    sp = session.begin_nested()
+    try:
+        session.add(row)
+        session.flush()
+    except IntegrityError:
+        sp.rollback()
+        raise LedgerProblem("ledger.pending_already_resolved", transfer_id=pending.id) from None
+    # The reservation is released on both sides; what is posted moves.
+    a = pending.amount
+    posted = value if post else 0
+    sides = [
+        (Account.debits_pending, Account.debits_posted, pending.debit_account_id),
+        (Account.credits_pending, Account.credits_posted, pending.credit_account_id),
+    ]
+    for col_pending, col_posted, account in sorted(sides, key=lambda s: s[2]):
+        session.execute(
+            update(Account)
+            .where(Account.id == account)
+            .values({col_pending: col_pending - a, col_posted: col_posted + posted})
+        )
+    sp.commit()
+    return Result(row, False)
+
+
+def _apply(session: Session, row: Transfer, *, pending: bool) -> Result:
+    existing = session.scalar(select(Transfer).where(Transfer.key == row.key))
+    if existing is not None:
+        return _replay(existing, row)
+    sp = session.begin_nested()
+    try:
+        session.add(row)
+        session.flush()
+    except IntegrityError:
+        # The key was taken meanwhile (PostgreSQL made us wait for the other transaction), or
+        # an account does not exist (the foreign keys).
+        sp.rollback()
+        first = session.scalar(select(Transfer).where(Transfer.key == row.key))
+        if first is not None:
+            return _replay(first, row)
+        for account_id in (row.debit_account_id, row.credit_account_id):
+            if session.get(Account, account_id) is None:
+                raise LedgerProblem("ledger.account_not_found", account_id=account_id) from None
+        raise
+    problem = _move(session, row, pending=pending)
+    if problem is not None:
+        sp.rollback()
+        raise problem
+    sp.commit()
+    return Result(row, False)
+
+
+def _move(session: Session, row: Transfer, *, pending: bool) -> LedgerProblem | None:
+    """The two conditional UPDATEs, lower account id first (two transfers between the same
+    accounts in opposite directions would otherwise deadlock on PostgreSQL); a problem when
+    either is refused."""
+    a = row.amount
+    debit_col = Account.debits_pending if pending else Account.debits_posted
+    credit_col = Account.credits_pending if pending else Account.credits_posted
+    debit = (
+        update(Account)
+        .where(
+            Account.id == row.debit_account_id,
+            Account.ledger == row.ledger,
+            (Account.flags.op("&")(DEBITS_MUST_NOT_EXCEED_CREDITS) == 0)
+            | (Account.credits_posted - Account.debits_posted - Account.debits_pending >= a),
+        )
+        .values({debit_col: debit_col + a})
+    )
+    credit = (
+        update(Account)
+        .where(
+            Account.id == row.credit_account_id,
+            Account.ledger == row.ledger,
+            (Account.flags.op("&")(CREDITS_MUST_NOT_EXCEED_DEBITS) == 0)
+            | (Account.debits_posted - Account.credits_posted - Account.credits_pending >= a),
+        )
+        .values({credit_col: credit_col + a})
+    )
+    sides = [
+        (row.debit_account_id, debit, "ledger.exceeds_credits"),
+        (row.credit_account_id, credit, "ledger.exceeds_debits"),
+    ]
+    for account_id, statement, limit_code in sorted(sides, key=lambda s: s[0]):
+        if session.execute(statement).rowcount != 1:  # type: ignore[attr-defined]
+            return _why(session, account_id, row.ledger, limit_code)
+    return None
+
+
+def _why(session: Session, account_id: int, ledger: int, limit_code: str) -> LedgerProblem:
+    found = session.scalar(select(Account.ledger).where(Account.id == account_id))
+    if found is None:
+        return LedgerProblem("ledger.account_not_found", account_id=account_id)
+    if found != ledger:
+        return LedgerProblem("ledger.different_ledgers", account_id=account_id)
+    return LedgerProblem(limit_code, account_id=account_id)
+
+
+def _replay(existing: Transfer, wanted: Transfer) -> Result:
+    same = (
+        existing.debit_account_id == wanted.debit_account_id
+        and existing.credit_account_id == wanted.credit_account_id
+        and existing.amount == wanted.amount
+        and existing.code == wanted.code
+        and existing.flags == wanted.flags
+        and existing.pending_id == wanted.pending_id
+    )
+    if not same:
+        raise LedgerProblem("ledger.key_reused", key=wanted.key)
+    return Result(existing, True)
+
+
+def expire_pending(session: Session, at: datetime | None = None, actor: str = "system") -> int:
+    """Void every pending transfer whose timeout has passed; returns how many."""
+    moment = at or now()
+    resolved = aliased(Transfer)
+    lapsed = session.scalars(
+        select(Transfer.id)
+        .outerjoin(resolved, resolved.pending_id == Transfer.id)
+        .where(
+            Transfer.flags.op("&")(PENDING) != 0,
+            Transfer.timeout_at <= moment,
+            resolved.id.is_(None),
+        )
+    ).all()
+    for pid in lapsed:
+        void_pending(session, pid, f"expire:{pid}", actor)
+    return len(lapsed)
+
+
+@dataclass(frozen=True)
+class Balance:
+    account_id: int
+    kind: str
+    owner: str
+    program_code: str
+    posted: int  # credits_posted - debits_posted
+    available: int  # posted minus what pending debits reserve
+    debits_pending: int
+    credits_pending: int
+
+
+_KIND_NAMES = {v: k for k, v in ACCOUNT_KINDS.items()}
+_CODE_NAMES = {v: k for k, v in TRANSFER_CODES.items()}
+
+
+def balance(session: Session, account_id: int) -> Balance:
+    a = session.get(Account, account_id)
+    if a is None:
+        raise LedgerProblem("ledger.account_not_found", account_id=account_id)
+    posted = a.credits_posted - a.debits_posted
+    return Balance(a.id, _KIND_NAMES.get(a.kind, str(a.kind)), a.owner, a.program_code, posted,
+                   posted - a.debits_pending, a.debits_pending, a.credits_pending)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of an account's history, signed from that account's point of view."""
+
+    transfer_id: int
+    at: datetime
+    code: str
+    amount: int  # + credit to this account, - debit
+    state: str  # posted, pending, posted_from_pending, voided
+    ref: str
+    reason: str
+
+
+def history(
+    session: Session, account_id: int, *, limit: int = 50, before_id: int | None = None
+) -> list[Entry]:
+    """Newest first; page with ``before_id``."""
+    query = select(Transfer).where(
+        (Transfer.debit_account_id == account_id) | (Transfer.credit_account_id == account_id)
+    )
+    if before_id is not None:
+        query = query.where(Transfer.id < before_id)
+    out = []
+    for t in session.scalars(query.order_by(Transfer.id.desc()).limit(min(limit, 500))):
+        sign = 1 if t.credit_account_id == account_id else -1
+        state = ("pending" if t.flags & PENDING else "posted_from_pending" if t.flags & POST_PENDING
+                 else "voided" if t.flags & VOID_PENDING else "posted")  # fmt: skip
+        out.append(Entry(t.id, t.created_at, _CODE_NAMES.get(t.code, str(t.code)), sign * t.amount,
+                         state, t.ref, t.reason))  # fmt: skip
+    return out
+
+
+# Every account's totals recomputed from the transfers: posted = plain transfers and posts
+# (flags & (PENDING | VOID_PENDING) = 0, i.e. & 5); pending = pending transfers (flags & 1) that
+# no post or void names yet. Only accounts whose stored totals differ are returned.
+_RECOMPUTE = """
+    WITH open_pending AS (
+        SELECT t.id FROM ledger_transfers t
+        WHERE (t.flags & 1) <> 0
+          AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.pending_id = t.id)
+    ), moves AS (
+        SELECT debit_account_id AS account, amount AS dpost, 0 AS cpost, 0 AS dpend, 0 AS cpend
+          FROM ledger_transfers WHERE (flags & 5) = 0
+        UNION ALL
+        SELECT credit_account_id, 0, amount, 0, 0 FROM ledger_transfers WHERE (flags & 5) = 0
+        UNION ALL
+        SELECT debit_account_id, 0, 0, amount, 0
+          FROM ledger_transfers WHERE id IN (SELECT id FROM open_pending)
+        UNION ALL
+        SELECT credit_account_id, 0, 0, 0, amount
+          FROM ledger_transfers WHERE id IN (SELECT id FROM open_pending)
+    ), totals AS (
+        SELECT account, SUM(dpost) AS dpost, SUM(cpost) AS cpost, SUM(dpend) AS dpend,
+               SUM(cpend) AS cpend
+          FROM moves GROUP BY account
+    )
+    SELECT a.id, a.debits_posted, a.credits_posted, a.debits_pending, a.credits_pending,
+           COALESCE(t.dpost, 0), COALESCE(t.cpost, 0), COALESCE(t.dpend, 0), COALESCE(t.cpend, 0)
+      FROM ledger_accounts a LEFT JOIN totals t ON t.account = a.id
+     WHERE a.debits_posted <> COALESCE(t.dpost, 0) OR a.credits_posted <> COALESCE(t.cpost, 0)
+        OR a.debits_pending <> COALESCE(t.dpend, 0) OR a.credits_pending <> COALESCE(t.cpend, 0)
+     ORDER BY a.id
+"""
+assert PENDING == 1 and VOID_PENDING == 4  # the literals above
+
+
+@dataclass
+class VerifyReport:
+    accounts: int = 0
+    transfers: int = 0
+    total_posted: int = 0  # the sum of all balances: must be 0
+    faults: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.faults
+
+
+def verify(session: Session, *, max_faults: int = 100) -> VerifyReport:
+    """Recompute every account's totals from the transfers and check the invariants."""
+    report = VerifyReport()
+    report.accounts = session.scalar(select(func.count()).select_from(Account)) or 0
+    report.transfers = session.scalar(select(func.count()).select_from(Transfer)) or 0
+    conn = session.connection()
+    # Posted: plain transfers and posts; pending: pending transfers not yet resolved.
+    sums = conn.execute(text(_RECOMPUTE)).all()
+    for row in sums[:max_faults]:
+        report.faults.append(
+            f"account {row[0]}: stored debits/credits posted {row[1]}/{row[2]}, pending "
+            f"{row[3]}/{row[4]}; from transfers {row[5]}/{row[6]}, pending {row[7]}/{row[8]}"
+        )
+    report.total_posted = int(
+        session.scalar(
+            select(func.coalesce(func.sum(Account.credits_posted - Account.debits_posted), 0))
+        )
+        or 0
+    )
+    if report.total_posted != 0:
+        report.faults.append(f"the balances add up to {report.total_posted}, not 0")
+    negative = session.execute(
+        select(Account.id, Account.credits_posted - Account.debits_posted - Account.debits_pending)
+        .where(
+            Account.flags.op("&")(DEBITS_MUST_NOT_EXCEED_CREDITS) != 0,
+            Account.debits_posted + Account.debits_pending > Account.credits_posted,
+        )
+        .limit(max_faults)
+    ).all()
+    for account_id, available in negative:
+        report.faults.append(f"restricted account {account_id} is negative: {available}")
+    debit, credit = aliased(Account), aliased(Account)
+    crossed = session.execute(
+        select(Transfer.id)
+        .join(debit, debit.id == Transfer.debit_account_id)
+        .join(credit, credit.id == Transfer.credit_account_id)
+        .where((debit.ledger != Transfer.ledger) | (credit.ledger != Transfer.ledger))
+        .limit(max_faults)
+    ).all()
+    for (transfer_id,) in crossed:
+        report.faults.append(f"transfer {transfer_id} crosses ledgers")
+    pending_t = aliased(Transfer)
+    bad_resolutions = session.execute(
+        select(Transfer.id)
+        .join(pending_t, pending_t.id == Transfer.pending_id)
+        .where(
+            and_(
+                Transfer.pending_id.is_not(None),
+                (pending_t.debit_account_id != Transfer.debit_account_id)
+                | (pending_t.credit_account_id != Transfer.credit_account_id)
+                | (Transfer.amount > pending_t.amount)
+                | (pending_t.flags.op("&")(PENDING) == 0),
+            )
+        )
+        .limit(max_faults)
+    ).all()
+    for (transfer_id,) in bad_resolutions:
+        report.faults.append(
+            f"transfer {transfer_id} does not match the pending transfer it resolves"
+        )
+    return report
+
+
+def accounts_of(session: Session, ids: Sequence[int]) -> list[Account]:
+    return list(session.scalars(select(Account).where(Account.id.in_(ids))))
