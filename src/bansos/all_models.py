@@ -3,6 +3,7 @@
 from bansos.auth import models as auth_models
 from bansos.db import AppMeta
 from bansos.ledger import models as ledger_models
+from bansos.notify import models as notify_models
 from bansos.programs import models as program_models
 from bansos.registry import models as registry_models
 from bansos.targeting import models as targeting_models
@@ -12,6 +13,7 @@ __all__ = [
     "AppMeta",
     "auth_models",
     "ledger_models",
+    "notify_models",
     "program_models",
     "registry_models",
     "targeting_models",

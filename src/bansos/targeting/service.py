@@ -13,7 +13,7 @@ import re
 from datetime import date
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Select, Table, func, select
 from sqlalchemy.orm import Session
 
 from bansos.auth.service import Actor, role_can
@@ -261,4 +261,27 @@ def summary(
     return [(str(r), str(reason), int(n), int(t)) for r, reason, n, t in session.execute(query)]
 
 
-__all__ = ["Actor", "CandidateList", "build_list", "decide", "record_verdict", "submit", "summary"]
+def approved_list(session: Session, program_code: str, period: str) -> CandidateList:
+    """The approved list of a program for a period (what a disbursement cycle pays)."""
+    found = session.scalars(
+        select(CandidateList)
+        .where(CandidateList.program_code == program_code, CandidateList.period == period,
+               CandidateList.status == "approved")
+        .order_by(CandidateList.id.desc())
+    ).first()  # fmt: skip
+    if found is None:
+        raise TargetingProblem("targeting.no_approved_list", program=program_code, period=period)
+    return found
+
+
+def eligible_of(list_id: int) -> Select[int, int]:
+    """(household id, benefit) of every eligible household of a list, as SQL to build on."""
+    return select(Candidate.household_id, Candidate.benefit).where(
+        Candidate.list_id == list_id, Candidate.eligible.is_(True)
+    )
+
+
+__all__ = [
+    "Actor", "CandidateList", "approved_list", "build_list", "decide", "eligible_of",
+    "record_verdict", "submit", "summary",
+]  # fmt: skip

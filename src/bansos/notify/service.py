@@ -1,0 +1,33 @@
+"""Putting messages in the outbox (sending them is the SMS work of a later issue)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, func, insert, literal, select
+from sqlalchemy.orm import Session
+
+from bansos.core.clock import now
+from bansos.db import UTCDateTime
+from bansos.notify.models import Notification
+
+
+def enqueue_from(session: Session, kind: str, rows: Select[str, str, str]) -> int:
+    """One message per row of ``rows`` (``recipient, payload JSON, dedupe key``), in one
+    INSERT ... SELECT; rows whose dedupe key is already in the outbox are skipped."""
+    src = rows.subquery()
+    recipient, payload, key = src.c[0], src.c[1], src.c[2]
+    fresh = select(
+        recipient, literal(kind), payload, key, literal("pending"), literal(now(), UTCDateTime())
+    ).where(~select(Notification.id).where(Notification.dedupe_key == key).exists())
+    result = session.execute(
+        insert(Notification).from_select(
+            ["recipient", "kind", "payload", "dedupe_key", "status", "created_at"], fresh
+        )
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def pending_count(session: Session, kind: str | None = None) -> int:
+    query = select(func.count()).select_from(Notification).where(Notification.status == "pending")
+    if kind is not None:
+        query = query.where(Notification.kind == kind)
+    return session.scalar(query) or 0
