@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,12 +36,18 @@ users_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo data for a local try-out.", no_args_is_help=True)
 targeting_app = typer.Typer(help="Candidate lists and their approval.", no_args_is_help=True)
 programs_app = typer.Typer(help="Assistance programs (eligibility, benefit).", no_args_is_help=True)
+ledger_app = typer.Typer(help="Accounts, balances and the ledger check.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(registry_app, name="registry")
 app.add_typer(users_app, name="users")
 app.add_typer(demo_app, name="demo")
 app.add_typer(programs_app, name="programs")
 app.add_typer(targeting_app, name="targeting")
+app.add_typer(ledger_app, name="ledger")
+cycles_app = typer.Typer(
+    help="Disbursement cycles: compute, approve, fund, pay.", no_args_is_help=True
+)
+app.add_typer(cycles_app, name="cycles")
 
 out = Console()
 err = Console(stderr=True)
@@ -487,6 +494,223 @@ def targeting_show(list_id: int) -> None:
     """A list's status and its summary by regency and reason."""
     with runtime() as rt, unit_of_work(rt.factory) as session:
         _show_list(session, list_id)
+
+
+# -- ledger -----------------------------------------------------------------------------------
+
+
+@ledger_app.command("verify")
+def ledger_verify() -> None:
+    """Recompute every account's totals from the transfers and check the invariants (balances
+    add up to zero, no restricted account below zero); exit 1 listing the faults."""
+    from bansos.ledger import service as ledger
+
+    with runtime() as rt, unit_of_work(rt.factory) as session:
+        report = ledger.verify(session)
+    out.print(
+        f"Diperiksa / checked: {format_number(report.accounts)} rekening / accounts, "
+        f"{format_number(report.transfers)} transfer / transfers; "
+        f"jumlah saldo / sum of balances {format_rupiah(report.total_posted)}."
+    )
+    if not report.ok:
+        count = len(report.faults)
+        err.print(f"[bold red]Galat:[/] {message('ledger.inconsistent', 'id', count=count)}",
+                  highlight=False)  # fmt: skip
+        err.print(f"[bold red]Error:[/] {message('ledger.inconsistent', 'en', count=count)}",
+                  highlight=False)  # fmt: skip
+        for fault in report.faults:
+            err.print(f"  {fault}", highlight=False, markup=False)
+        raise typer.Exit(1)
+    out.print("Buku besar konsisten / the ledger is consistent.")
+
+
+@ledger_app.command("balance")
+def ledger_balance(account_id: Annotated[int, typer.Argument(help="Account id.")]) -> None:
+    """An account's balance: posted, available, and what pending transfers hold."""
+    from bansos.ledger import service as ledger
+
+    with runtime() as rt, unit_of_work(rt.factory) as session:
+        try:
+            b = ledger.balance(session, account_id)
+        except Problem as exc:
+            fail(exc.code, **exc.params)
+    table = Table(title=f"Rekening / account {b.account_id}", show_header=False)
+    rows = [
+        ("jenis / kind", b.kind),
+        ("pemilik / owner", b.owner),
+        ("program", b.program_code or "-"),
+        ("saldo / posted", format_rupiah(b.posted)),
+        ("tersedia / available", format_rupiah(b.available)),
+        ("debit tertunda / pending debits", format_rupiah(b.debits_pending)),
+        ("kredit tertunda / pending credits", format_rupiah(b.credits_pending)),
+    ]
+    for label, value in rows:
+        table.add_row(label, Text(value))  # Text: an owner is data, never rich markup
+    out.print(table)
+
+
+@ledger_app.command("history")
+def ledger_history(
+    account_id: Annotated[int, typer.Argument(help="Account id.")],
+    limit: Annotated[int, typer.Option(min=1, max=500, help="At most this many lines.")] = 50,
+    before: Annotated[
+        int | None, typer.Option(help="Only transfers older than this transfer id (paging).")
+    ] = None,
+) -> None:
+    """An account's transfers, newest first (+ credit to the account, - debit)."""
+    from bansos.ledger import service as ledger
+
+    with runtime() as rt, unit_of_work(rt.factory) as session:
+        try:
+            ledger.balance(session, account_id)  # an unknown account is an error, not empty
+        except Problem as exc:
+            fail(exc.code, **exc.params)
+        entries = ledger.history(session, account_id, limit=limit, before_id=before)
+    table = Table("transfer", "waktu / at (UTC)", "jenis / code", "jumlah / amount",
+                  "status / state", "ref", "alasan / reason",
+                  title=f"Rekening / account {account_id}")  # fmt: skip
+    for e in entries:
+        table.add_row(str(e.transfer_id), e.at.strftime("%Y-%m-%d %H:%M:%S"), e.code,
+                      format_rupiah(e.amount), e.state, Text(e.ref), Text(e.reason))  # fmt: skip
+    out.print(table)
+    out.print(f"{len(entries)} baris / lines (max {limit}).")
+
+
+# -- cycles -----------------------------------------------------------------------------------
+
+
+def _show_cycle(session: Session, cycle_id: int) -> None:
+    from bansos.programs import cycles
+
+    c = cycles.get(session, cycle_id)
+    out.print(
+        f"Siklus / cycle {c.id}: {c.program_code} {c.period}, status {c.status}; penerima / "
+        f"recipients {format_number(c.recipients)}, total {format_rupiah(c.total)}; dibayar / "
+        f"paid {format_number(c.paid_recipients)}, {format_rupiah(c.paid_total)}"
+    )
+    if c.submitted_by:
+        out.print(f"diajukan / submitted by {c.submitted_by}; diputuskan / decided by "
+                  f"{c.decided_by or '-'}")  # fmt: skip
+
+
+def _cycle_step(cycle_id: int, user: str, step: str, reason: str = "") -> None:
+    from bansos.programs import cycles
+
+    with runtime() as rt:
+        try:
+            with unit_of_work(rt.factory) as session:
+                actor = _actor(session, user)
+                if step == "compute":
+                    cycles.compute(session, cycle_id, actor)
+                elif step == "submit":
+                    cycles.submit(session, cycle_id, actor)
+                elif step in ("approve", "reject"):
+                    cycles.decide(session, cycle_id, actor, approve=step == "approve",
+                                  reason=reason)  # fmt: skip
+                elif step == "fund":
+                    cycles.fund(session, cycle_id, actor)
+                else:
+                    cycles.close(session, cycle_id, actor)
+        except Problem as exc:
+            fail(exc.code, **exc.params)
+        with unit_of_work(rt.factory) as session:
+            _show_cycle(session, cycle_id)
+
+
+@cycles_app.command("create")
+def cycles_create(
+    program: Annotated[str, typer.Argument(help="Program code, e.g. SEMBAKO.")],
+    period: Annotated[str, typer.Option(help="Period, YYYY-MM.")],
+    user: UserOpt,
+) -> None:
+    """A draft cycle paying the program's approved list for the period."""
+    from bansos.programs import cycles
+
+    with runtime() as rt:
+        try:
+            with unit_of_work(rt.factory) as session:
+                cycle_id = cycles.create(session, program, period, _actor(session, user)).id
+        except Problem as exc:
+            fail(exc.code, **exc.params)
+        with unit_of_work(rt.factory) as session:
+            _show_cycle(session, cycle_id)
+
+
+@cycles_app.command("compute")
+def cycles_compute(cycle_id: int, user: UserOpt) -> None:
+    """Entitlements and wallets from the approved list (operator)."""
+    _cycle_step(cycle_id, user, "compute")
+
+
+@cycles_app.command("submit")
+def cycles_submit(cycle_id: int, user: UserOpt) -> None:
+    """Submit the computed cycle for approval (operator)."""
+    _cycle_step(cycle_id, user, "submit")
+
+
+@cycles_app.command("approve")
+def cycles_approve(
+    cycle_id: int, user: UserOpt, reason: Annotated[str, typer.Option(help="Why.")]
+) -> None:
+    """Approve a submitted cycle (approver; never the submitter)."""
+    _cycle_step(cycle_id, user, "approve", reason)
+
+
+@cycles_app.command("reject")
+def cycles_reject(
+    cycle_id: int, user: UserOpt, reason: Annotated[str, typer.Option(help="Why.")]
+) -> None:
+    """Reject a submitted cycle (approver), with the reason."""
+    _cycle_step(cycle_id, user, "reject", reason)
+
+
+@cycles_app.command("fund")
+def cycles_fund(cycle_id: int, user: UserOpt) -> None:
+    """Move the cycle's total from the program budget to its pool (within the budget cap)."""
+    _cycle_step(cycle_id, user, "fund")
+
+
+@cycles_app.command("disburse")
+def cycles_disburse(
+    cycle_id: int,
+    user: UserOpt,
+    chunk: Annotated[int, typer.Option(min=1, help="Entitlements per transaction.")] = 50_000,
+) -> None:
+    """Pay every unpaid entitlement, a chunk per transaction; run it again after any crash."""
+    from bansos.programs import cycles
+
+    with runtime() as rt:
+        with unit_of_work(rt.factory) as session:
+            actor = _actor(session, user)
+        columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn())  # fmt: skip
+        with Progress(*columns, console=err) as bar:
+            task = bar.add_task("bayar / disburse", total=None)
+            try:
+                cycles.disburse(rt.factory, cycle_id, actor, chunk=chunk,
+                                progress=lambda done, total: bar.update(
+                                    task, completed=done, total=total))  # fmt: skip
+            except Problem as exc:
+                bar.stop()
+                fail(exc.code, **exc.params)
+        with unit_of_work(rt.factory) as session:
+            _show_cycle(session, cycle_id)
+
+
+@cycles_app.command("close")
+def cycles_close(cycle_id: int, user: UserOpt) -> None:
+    """Close a disbursed cycle."""
+    _cycle_step(cycle_id, user, "close")
+
+
+@cycles_app.command("show")
+def cycles_show(cycle_id: int) -> None:
+    """A cycle's status, totals and maker-checker trail."""
+    with runtime() as rt, unit_of_work(rt.factory) as session:
+        try:
+            _show_cycle(session, cycle_id)
+        except Problem as exc:
+            fail(exc.code, **exc.params)
 
 
 # -- synthetic data, demo, serve --------------------------------------------------------------

@@ -95,6 +95,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     # 64 MB of page cache (the default is 2 MB): the blind-index B-trees take random inserts,
     # and a million-row import would otherwise read most index pages back from the OS.
     cur.execute("PRAGMA cache_size=-65536")
+    # Checkpoint the write-ahead log every 10,000 pages (40 MB) rather than 1,000: each
+    # checkpoint syncs the database file, and batch jobs (imports, disbursement) write much
+    # more than 4 MB per transaction; at 1,000 the syncs took a third of a disbursement.
+    cur.execute("PRAGMA wal_autocheckpoint=10000")
     cur.close()
 
 
@@ -212,3 +216,17 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def insert_or_skip(session: Session, model: Any, conflict: Sequence[str]) -> Any:
+    """``INSERT ... ON CONFLICT (conflict) DO NOTHING`` in the session's dialect: rows whose
+    unique key exists are skipped by the index probe the insert makes anyway (cheaper than a
+    NOT EXISTS subquery per row). With ``from_select``, give the SELECT a WHERE clause: SQLite
+    needs one before ON CONFLICT."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(model).on_conflict_do_nothing(index_elements=list(conflict))
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(model).on_conflict_do_nothing(index_elements=list(conflict))

@@ -22,7 +22,9 @@ from bansos.core.clock import now
 from bansos.core.errors import Problem
 
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "admin": frozenset({"users.manage", "registry.read", "registry.import", "audit.read"}),
+    "admin": frozenset(
+        {"users.manage", "registry.read", "registry.import", "audit.read", "ledger.read"}
+    ),
     "operator": frozenset(
         {
             "registry.read",
@@ -33,13 +35,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "lists.verify",
             "matches.run",
             "matches.review",
+            "ledger.read",
+            "cycles.manage",
         }
     ),
     # Field officers (pendamping, TKSK) check households on the ground and settle ambiguous
     # matches they can see for themselves; they do not build, submit or approve lists.
     "field_officer": frozenset({"registry.read", "lists.verify", "matches.review"}),
-    "approver": frozenset({"registry.read", "lists.decide"}),
-    "auditor": frozenset({"registry.read", "audit.read"}),
+    "approver": frozenset({"registry.read", "lists.decide", "ledger.read", "cycles.decide"}),
+    "auditor": frozenset({"registry.read", "audit.read", "ledger.read"}),
 }
 
 

@@ -260,6 +260,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Tidak boleh menyetujui atau menolak daftar yang Anda ajukan sendiri.",
         "You may not approve or reject a list you submitted yourself.",
     ),
+    "targeting.no_approved_list": (
+        "Belum ada daftar {program} periode {period} yang disetujui.",
+        "There is no approved {program} list for {period}.",
+    ),
     "targeting.reason_required": ("Alasan wajib diisi.", "A reason is required."),
     "targeting.changed_after_submission": (
         "Isi daftar berubah sejak diajukan; ajukan ulang.",
@@ -281,6 +285,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "targeting.not_on_list": (
         "Keluarga ini tidak ada dalam daftar.",
         "This household is not on the list.",
+    ),
+    # Cycles
+    "cycle.not_found": ("Siklus {cycle_id} tidak ditemukan.", "Cycle {cycle_id} not found."),
+    "cycle.exists": (
+        "Siklus untuk program, periode dan daftar ini sudah ada ({cycle_id}).",
+        "A cycle for this program, period and list already exists ({cycle_id}).",
+    ),
+    "cycle.wrong_status": (
+        "Siklus berstatus {status}; tindakan ini perlu status {expected}.",
+        "The cycle is {status}; this needs {expected}.",
+    ),
+    "cycle.over_budget": (
+        "Total siklus Rp{total} melebihi sisa pagu (pagu Rp{cap}); tidak ada dana dipindahkan.",
+        "The cycle's total Rp{total} exceeds what is left of the budget (cap Rp{cap}); "
+        "nothing was moved.",
     ),
     # Ledger
     "ledger.amount_integer": (
@@ -343,6 +362,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "ledger.pending_expired": (
         "Transfer tertunda {transfer_id} sudah kedaluwarsa.",
         "Pending transfer {transfer_id} has expired.",
+    ),
+    "ledger.inconsistent": (
+        "Buku besar tidak konsisten: {count} temuan.",
+        "The ledger is inconsistent: {count} faults found.",
+    ),
+    "ledger.batch_invalid": (
+        "{rows} baris batch tidak sah (rekening atau jumlah); tidak ada yang dipindahkan.",
+        "{rows} rows of the batch are invalid (account or amount); nothing was moved.",
     ),
     "match.run_not_found": (
         "Pencocokan {run_id} tidak ditemukan.",

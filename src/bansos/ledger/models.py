@@ -108,5 +108,4 @@ class Transfer(Base):
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("debit_account_id <> credit_account_id", name="two_accounts"),
-        Index("ix_ledger_transfers_ref", "ref"),
     )

@@ -14,13 +14,24 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, insert, literal, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from bansos.core.clock import now
 from bansos.core.errors import Problem
-from bansos.db import UTCDateTime
+from bansos.db import UTCDateTime, insert_or_skip
 from bansos.ledger.models import (
     ACCOUNT_KINDS,
     CREDITS_MUST_NOT_EXCEED_DEBITS,
@@ -542,9 +553,9 @@ def transfer_batch(
     new_rows = select(
         key, literal(debit), credit, amount, literal(IDR), literal(code_value), literal(0),
         literal(ref), literal(""), literal(actor), literal(stamp, UTCDateTime()),
-    ).where(~select(Transfer.id).where(Transfer.key == key).exists())  # fmt: skip
+    ).where(true())  # fmt: skip
     session.execute(
-        insert(Transfer).from_select(
+        insert_or_skip(session, Transfer, ["key"]).from_select(
             [
                 "key",
                 "debit_account_id",

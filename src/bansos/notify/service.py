@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, insert, literal, select
+from sqlalchemy import Select, func, literal, select, true
 from sqlalchemy.orm import Session
 
 from bansos.core.clock import now
-from bansos.db import UTCDateTime
+from bansos.db import UTCDateTime, insert_or_skip
 from bansos.notify.models import Notification
 
 
@@ -17,9 +17,9 @@ def enqueue_from(session: Session, kind: str, rows: Select[str, str, str]) -> in
     recipient, payload, key = src.c[0], src.c[1], src.c[2]
     fresh = select(
         recipient, literal(kind), payload, key, literal("pending"), literal(now(), UTCDateTime())
-    ).where(~select(Notification.id).where(Notification.dedupe_key == key).exists())
+    ).where(true())
     result = session.execute(
-        insert(Notification).from_select(
+        insert_or_skip(session, Notification, ["dedupe_key"]).from_select(
             ["recipient", "kind", "payload", "dedupe_key", "status", "created_at"], fresh
         )
     )

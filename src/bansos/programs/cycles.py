@@ -95,9 +95,9 @@ def compute(session: Session, cycle_id: int, actor: Actor) -> Cycle:
     eligible = targeting.eligible_of(cycle.list_id).subquery()
     session.execute(
         insert(Entitlement).from_select(
-            ["cycle_id", "household_id", "amount", "paid"],
-            select(literal(cycle.id), eligible.c.household_id, eligible.c.benefit,
-                   literal(False)).where(eligible.c.benefit > 0),
+            ["cycle_id", "household_id", "amount"],
+            select(literal(cycle.id), eligible.c.household_id, eligible.c.benefit)
+            .where(eligible.c.benefit > 0),
         )
     )  # fmt: skip
     owners = select(_owner(Entitlement.household_id)).where(Entitlement.cycle_id == cycle.id)
@@ -218,17 +218,22 @@ def disburse(
         pool = _accounts(session, program)[2]
     while True:
         with unit_of_work(factory) as session:
-            ids = session.scalars(
-                select(Entitlement.id)
-                .where(Entitlement.cycle_id == cycle_id, Entitlement.paid.is_(False))
-                .order_by(Entitlement.id)
-                .limit(chunk)
-            ).all()
-            if not ids:
+            cycle = _get(session, cycle_id)
+            after = cycle.paid_through
+            hi = session.scalar(
+                select(func.max(Entitlement.id)).where(
+                    Entitlement.id.in_(
+                        select(Entitlement.id)
+                        .where(Entitlement.cycle_id == cycle_id, Entitlement.id > after)
+                        .order_by(Entitlement.id)
+                        .limit(chunk)
+                    )
+                )
+            )
+            if hi is None:
                 break
-            lo, hi = ids[0], ids[-1]
-            in_chunk = (Entitlement.cycle_id == cycle_id, Entitlement.paid.is_(False),
-                        Entitlement.id >= lo, Entitlement.id <= hi)  # fmt: skip
+            in_chunk = (Entitlement.cycle_id == cycle_id, Entitlement.id > after,
+                        Entitlement.id <= hi)  # fmt: skip
             key = literal(f"d:{cycle_id}:") + cast(Entitlement.household_id, SAString)
             batch = ledger.transfer_batch(
                 session, debit=pool, code="disbursement", ref=f"cycle:{cycle_id}",
@@ -245,9 +250,8 @@ def disburse(
                 _owner(Entitlement.household_id), payload,
                 literal(f"credited:{cycle_id}:") + cast(Entitlement.household_id, SAString),
             ).where(*in_chunk))  # fmt: skip
-            paid = session.execute(update(Entitlement).where(*in_chunk).values(paid=True))
-            cycle = _get(session, cycle_id)
-            cycle.paid_recipients += int(paid.rowcount or 0)  # type: ignore[attr-defined]
+            cycle.paid_through = hi
+            cycle.paid_recipients += batch.count
             cycle.paid_total += batch.total
             done, total = cycle.paid_recipients, recipients
         if progress is not None:

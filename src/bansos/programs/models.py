@@ -64,6 +64,9 @@ class Cycle(Base):
     recipients: Mapped[int] = mapped_column(default=0)
     total: Mapped[int] = mapped_column(BigInteger, default=0)
     paid_recipients: Mapped[int] = mapped_column(default=0)
+    #: Entitlements are paid in id order: every one up to this id is paid (moved forward in the
+    #: same transaction as each chunk's transfers, so it never claims more than was paid).
+    paid_through: Mapped[int] = mapped_column(BigInteger, default=0)
     paid_total: Mapped[int] = mapped_column(BigInteger, default=0)
     #: SHA-256 over the entitlements, recorded at submission and checked at approval.
     content_hash: Mapped[str] = mapped_column(String(64), default="")
@@ -89,7 +92,8 @@ class Cycle(Base):
 
 
 class Entitlement(Base):
-    """What one household is owed in one cycle, and whether it has been paid."""
+    """What one household is owed in one cycle (paid once its id is at most the cycle's
+    ``paid_through``)."""
 
     __tablename__ = "entitlements"
 
@@ -98,10 +102,9 @@ class Entitlement(Base):
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
     amount: Mapped[int] = mapped_column(BigInteger)
     wallet_account_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_accounts.id"))
-    paid: Mapped[bool] = mapped_column(default=False)
 
     __table_args__ = (
         UniqueConstraint("cycle_id", "household_id", name="uq_entitlements_cycle_household"),
-        Index("ix_entitlements_cycle_paid_id", "cycle_id", "paid", "id"),
+        Index("ix_entitlements_cycle_id", "cycle_id", "id"),
         CheckConstraint("amount > 0", name="amount_positive"),
     )

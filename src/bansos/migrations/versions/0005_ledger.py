@@ -96,12 +96,10 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_ledger_transfers_debit_account_id"), ["debit_account_id"], unique=False
         )
-        batch_op.create_index("ix_ledger_transfers_ref", ["ref"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("ledger_transfers", schema=None) as batch_op:
-        batch_op.drop_index("ix_ledger_transfers_ref")
         batch_op.drop_index(batch_op.f("ix_ledger_transfers_debit_account_id"))
         batch_op.drop_index(batch_op.f("ix_ledger_transfers_credit_account_id"))
 

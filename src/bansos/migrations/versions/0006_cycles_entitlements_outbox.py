@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.Column("recipients", sa.Integer(), nullable=False),
         sa.Column("total", sa.BigInteger(), nullable=False),
         sa.Column("paid_recipients", sa.Integer(), nullable=False),
+        sa.Column("paid_through", sa.BigInteger(), nullable=False),
         sa.Column("paid_total", sa.BigInteger(), nullable=False),
         sa.Column("content_hash", sa.String(length=64), nullable=False),
         sa.Column("created_by", sa.String(length=80), nullable=False),
@@ -82,7 +83,6 @@ def upgrade() -> None:
         sa.Column(
             "wallet_account_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True
         ),
-        sa.Column("paid", sa.Boolean(), nullable=False),
         sa.CheckConstraint("amount > 0", name=op.f("ck_entitlements_amount_positive")),
         sa.ForeignKeyConstraint(
             ["cycle_id"], ["cycles.id"], name=op.f("fk_entitlements_cycle_id_cycles")
@@ -101,14 +101,12 @@ def upgrade() -> None:
         sa.UniqueConstraint("cycle_id", "household_id", name="uq_entitlements_cycle_household"),
     )
     with op.batch_alter_table("entitlements", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_entitlements_cycle_paid_id", ["cycle_id", "paid", "id"], unique=False
-        )
+        batch_op.create_index("ix_entitlements_cycle_id", ["cycle_id", "id"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("entitlements", schema=None) as batch_op:
-        batch_op.drop_index("ix_entitlements_cycle_paid_id")
+        batch_op.drop_index("ix_entitlements_cycle_id")
 
     op.drop_table("entitlements")
     op.drop_table("cycles")
