@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from bansos import demo
 from bansos.auth import service as auth
 from bansos.db import unit_of_work
+from bansos.programs.models import Cycle
 from bansos.registry.models import Household, Person
 from bansos.runtime import open_runtime
 from bansos.settings import Settings
@@ -43,8 +44,13 @@ def test_demo_loads_once_with_working_logins(
             for username, _role, password in demo.DEMO_USERS:
                 token, _user, _ = auth.login(session, username, password)
                 assert auth.identify(session, token) is not None
-            lists = session.scalars(select(CandidateList)).all()
-            assert [(c.program_code, c.status) for c in lists] == [("SEMBAKO", "draft")]
+            lists = session.scalars(select(CandidateList).order_by(CandidateList.id)).all()
+            assert [(c.program_code, c.status) for c in lists] == [
+                ("SEMBAKO", "draft"), ("PKH", "approved")
+            ]  # fmt: skip
+            cycle = session.scalars(select(Cycle)).one()
+            assert (cycle.program_code, cycle.status) == ("PKH", "submitted")
+            assert cycle.recipients > 0 and cycle.total > 0
             assert lists[0].eligible_count > 0
             run = session.scalars(select(MatchRun)).one()
             assert run.created_by == "operator" and run.rows > 1000

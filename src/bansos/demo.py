@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bansos.auth import service as auth
 from bansos.auth.models import User
 from bansos.db import unit_of_work
+from bansos.programs import cycles
 from bansos.programs import service as programs
 from bansos.programs.definition import read_file
 from bansos.registry import service as registry
@@ -74,9 +75,17 @@ def load(rt: Runtime, out_dir: Path) -> DemoResult:
             for name in ("sembako.toml", "pkh.yaml"):
                 programs.load(session, read_file(EXAMPLES / name), "demo")
             # A draft list for the operator to submit and the approver to approve.
-            targeting.build_list(
-                session, "SEMBAKO", DEMO_PERIOD, targeting.Actor("operator", "operator")
-            )
+            operator = targeting.Actor("operator", "operator")
+            approver = targeting.Actor("approver", "approver")
+            targeting.build_list(session, "SEMBAKO", DEMO_PERIOD, operator)
+            # PKH approved, and its cycle computed and submitted: the approver approves it,
+            # the operator funds and disburses it (bansos cycles ..., docs: README "Money").
+            pkh = targeting.build_list(session, "PKH", DEMO_PERIOD, operator)
+            targeting.submit(session, pkh.id, operator)
+            targeting.decide(session, pkh.id, approver, approve=True, reason="Demo")
+            cycle = cycles.create(session, "PKH", DEMO_PERIOD, operator)
+            cycles.compute(session, cycle.id, operator)
+            cycles.submit(session, cycle.id, operator)
     with unit_of_work(rt.factory) as session:
         # The villages' proposals matched to the registry: a review queue for the field officer.
         matches.run_match(session, rt.cipher, out_dir / "proposals.csv",
