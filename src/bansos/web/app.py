@@ -20,6 +20,7 @@ from bansos.core.messages import Lang, both, message
 from bansos.runtime import Runtime, open_runtime
 from bansos.web import logmask
 from bansos.web.api import auth as auth_api
+from bansos.web.api import cycles as cycles_api
 from bansos.web.api import ledger as ledger_api
 from bansos.web.api import matching as matching_api
 from bansos.web.api import registry as registry_api
@@ -72,6 +73,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(registry_api.router)
     app.include_router(targeting_api.router)
     app.include_router(matching_api.router)
+    app.include_router(cycles_api.router)
     app.include_router(ledger_api.router)
 
     @app.exception_handler(HTTPProblem)

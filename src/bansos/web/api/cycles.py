@@ -1,0 +1,159 @@
+"""Staff API for disbursement cycles: the same steps and rules as ``bansos cycles``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from bansos.auth.service import Actor, StaffIdentity
+from bansos.core.errors import Problem
+from bansos.programs import cycles
+from bansos.web.deps import DbSession, HTTPProblem, get_runtime, require
+
+router = APIRouter(tags=["cycles"])
+#: Reading needs registry access; each step's own permission is checked by the service.
+Staff = Annotated[StaffIdentity, Depends(require("registry.read"))]
+
+_STATUS = {
+    "auth.forbidden": 403,
+    "targeting.own_submission": 403,
+    "cycle.not_found": 404,
+    "program.not_found": 404,
+    "targeting.no_approved_list": 409,
+    "cycle.exists": 409,
+    "cycle.wrong_status": 409,
+    "cycle.over_budget": 409,
+    "targeting.changed_after_submission": 409,
+}
+
+
+def _http(exc: Problem) -> HTTPProblem:
+    return HTTPProblem(_STATUS.get(exc.code, 422), exc.code, **exc.params)
+
+
+class CycleIn(BaseModel):
+    program: str = Field(min_length=2, max_length=32)
+    period: str = Field(min_length=7, max_length=7, description="YYYY-MM")
+
+
+class ReasonIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class CycleOut(BaseModel):
+    id: int
+    program_code: str
+    period: str
+    list_id: int
+    status: str
+    recipients: int
+    total: int
+    paid_recipients: int
+    paid_total: int
+    content_hash: str
+    created_by: str
+    submitted_by: str | None
+    decided_by: str | None
+    decision_reason: str | None
+    funded_at: datetime | None
+    disbursed_at: datetime | None
+    closed_at: datetime | None
+
+
+def _out(session: DbSession, cycle_id: int) -> CycleOut:
+    try:
+        cycle = cycles.get(session, cycle_id)
+    except Problem as exc:
+        raise _http(exc) from None
+    return CycleOut.model_validate(cycle, from_attributes=True)
+
+
+def _actor(staff: StaffIdentity) -> Actor:
+    return Actor(staff.username, staff.role)
+
+
+@router.post("/api/cycles", response_model=CycleOut, status_code=201)
+def create(body: CycleIn, session: DbSession, staff: Staff) -> CycleOut:
+    """A draft cycle paying the approved list of a program for a period (operator)."""
+    try:
+        cycle = cycles.create(session, body.program, body.period, _actor(staff))
+    except Problem as exc:
+        raise _http(exc) from None
+    return _out(session, cycle.id)
+
+
+@router.get("/api/cycles/{cycle_id}", response_model=CycleOut)
+def show(cycle_id: int, session: DbSession, staff: Staff) -> CycleOut:
+    return _out(session, cycle_id)
+
+
+def _step(session: DbSession, cycle_id: int, staff: StaffIdentity, step: str,
+          reason: str = "") -> CycleOut:  # fmt: skip
+    actor = _actor(staff)
+    try:
+        if step == "compute":
+            cycles.compute(session, cycle_id, actor)
+        elif step == "submit":
+            cycles.submit(session, cycle_id, actor)
+        elif step in ("approve", "reject"):
+            cycles.decide(session, cycle_id, actor, approve=step == "approve", reason=reason)
+        elif step == "fund":
+            cycles.fund(session, cycle_id, actor)
+        else:
+            cycles.close(session, cycle_id, actor)
+    except Problem as exc:
+        raise _http(exc) from None
+    return _out(session, cycle_id)
+
+
+@router.post("/api/cycles/{cycle_id}/compute", response_model=CycleOut)
+def compute(cycle_id: int, session: DbSession, staff: Staff) -> CycleOut:
+    """Entitlements and wallets from the approved list (operator)."""
+    return _step(session, cycle_id, staff, "compute")
+
+
+@router.post("/api/cycles/{cycle_id}/submit", response_model=CycleOut)
+def submit(cycle_id: int, session: DbSession, staff: Staff) -> CycleOut:
+    """Submit for approval (operator); records the content hash."""
+    return _step(session, cycle_id, staff, "submit")
+
+
+@router.post("/api/cycles/{cycle_id}/approve", response_model=CycleOut)
+def approve(cycle_id: int, body: ReasonIn, session: DbSession, staff: Staff) -> CycleOut:
+    """Approve (approver, never the submitter)."""
+    return _step(session, cycle_id, staff, "approve", body.reason)
+
+
+@router.post("/api/cycles/{cycle_id}/reject", response_model=CycleOut)
+def reject(cycle_id: int, body: ReasonIn, session: DbSession, staff: Staff) -> CycleOut:
+    """Reject with the reason (approver)."""
+    return _step(session, cycle_id, staff, "reject", body.reason)
+
+
+@router.post("/api/cycles/{cycle_id}/fund", response_model=CycleOut)
+def fund(cycle_id: int, session: DbSession, staff: Staff) -> CycleOut:
+    """Program budget -> pool for the cycle's total, within the budget cap (operator)."""
+    return _step(session, cycle_id, staff, "fund")
+
+
+@router.post("/api/cycles/{cycle_id}/close", response_model=CycleOut)
+def close(cycle_id: int, session: DbSession, staff: Staff) -> CycleOut:
+    return _step(session, cycle_id, staff, "close")
+
+
+@router.post("/api/cycles/{cycle_id}/disburse", response_model=CycleOut)
+def disburse(cycle_id: int, request: Request, session: DbSession, staff: Staff) -> CycleOut:
+    """Pay every unpaid entitlement (operator), a chunk per transaction, inside the request;
+    a request cut off half-way is simply made again: nobody is paid twice. (The console will
+    run it as a background job with live progress.)"""
+    # The job commits chunk by chunk in its own transactions: end the request's first (on
+    # SQLite it holds the write lock since the staff lookup).
+    session.commit()
+    try:
+        cycles.disburse(get_runtime(request).factory, cycle_id, _actor(staff))
+    except Problem as exc:
+        raise _http(exc) from None
+    return _out(session, cycle_id)
