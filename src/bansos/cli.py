@@ -697,6 +697,32 @@ def cycles_disburse(
             _show_cycle(session, cycle_id)
 
 
+@cycles_app.command("expire")
+def cycles_expire(
+    cycle_id: int,
+    user: UserOpt,
+    on: Annotated[str, typer.Option(help="As of this day, YYYY-MM-DD (default: today).")] = "",
+) -> None:
+    """Return unspent money to the pool once the program's expiry rule has passed (visible
+    transfers; safe to run again)."""
+    from datetime import date
+
+    from bansos.programs import cycles
+
+    with runtime() as rt:
+        with unit_of_work(rt.factory) as session:
+            actor = _actor(session, user)
+        try:
+            day = date.fromisoformat(on) if on else None
+        except ValueError:
+            fail("value.date_format")
+        try:
+            returned = cycles.expire(rt.factory, cycle_id, actor, on=day)
+        except Problem as exc:
+            fail(exc.code, **exc.params)
+    out.print(f"Dikembalikan ke pool / returned to the pool: {format_rupiah(returned)}")
+
+
 @cycles_app.command("close")
 def cycles_close(cycle_id: int, user: UserOpt) -> None:
     """Close a disbursed cycle."""

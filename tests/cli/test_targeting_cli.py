@@ -77,3 +77,30 @@ def test_program_list_and_maker_checker(
                       "--user", "siti")  # fmt: skip
     assert from_run.returncode == 0, from_run.stderr
     assert "province" in from_run.stdout and "regency" in from_run.stdout
+    # the approved list paid through a cycle, then the ledger checked
+    steps = [
+        ("cycles", "create", "SEMBAKO", "--period", "2026-12", "--user", "siti"),
+        ("cycles", "compute", "1", "--user", "siti"),
+        ("cycles", "submit", "1", "--user", "siti"),
+    ]
+    for step in steps:
+        done = bansos(*step)
+        assert done.returncode == 0, (step, done.stderr)
+    own = bansos("cycles", "approve", "1", "--user", "siti", "--reason", "ok")
+    assert own.returncode == 1 and "not allowed" in own.stderr
+    for step in [
+        ("cycles", "approve", "1", "--user", "budi", "--reason", "Sesuai"),
+        ("cycles", "fund", "1", "--user", "siti"),
+        ("cycles", "disburse", "1", "--user", "siti", "--chunk", "7"),
+    ]:
+        done = bansos(*step)
+        assert done.returncode == 0, (step, done.stderr)
+    assert "status disbursed" in done.stdout
+    checked = bansos("ledger", "verify")
+    assert checked.returncode == 0, checked.stderr
+    early = bansos("cycles", "expire", "1", "--user", "siti", "--on", "2027-01-15")
+    assert early.returncode == 1 and "2027-03-01" in early.stderr
+    expired = bansos("cycles", "expire", "1", "--user", "siti", "--on", "2027-03-01")
+    assert expired.returncode == 0 and "returned to the pool: Rp" in expired.stdout
+    closed = bansos("cycles", "close", "1", "--user", "siti")
+    assert closed.returncode == 0 and "status closed" in closed.stdout

@@ -15,6 +15,7 @@ from bansos.auth.service import Actor
 from bansos.core.crypto import FieldCipher
 from bansos.ledger import service as ledger
 from bansos.ledger.models import Transfer
+from bansos.ledger.service import TransferSpec
 from bansos.notify.models import Notification
 from bansos.programs import cycles
 from bansos.programs import service as programs
@@ -202,3 +203,35 @@ def test_a_cycle_needs_an_approved_list(db: Session) -> None:
     with pytest.raises(targeting.TargetingProblem) as exc:
         cycles.create(db, "SEMBAKO", "2026-12", OPERATOR)
     assert exc.value.code == "targeting.no_approved_list"
+
+
+@pytest.mark.usefixtures("approved")
+def test_unspent_money_goes_back_to_the_pool_when_it_expires(
+    factory: sessionmaker[Session],
+) -> None:
+    """Sembako money expires three months after the period: what a household did not spend
+    returns to the pool by a visible transfer; what it spent stays spent."""
+    cycle_id = ready(factory)
+    cycles.disburse(factory, cycle_id, OPERATOR)
+    with factory() as db:
+        wallets = db.scalars(select(Entitlement.wallet_account_id).order_by(Entitlement.id)).all()
+        shop = ledger.open_account(db, "merchant_payable", "merchant:1", "SEMBAKO").id
+        spent = ledger.transfer(db, TransferSpec("buy-1", wallets[0], shop, 50_000, "redemption"),
+                                "pos")  # fmt: skip
+        assert not spent.replayed
+        db.commit()
+        assert str(cycles.expires_on(db, cycles.get(db, cycle_id))) == "2027-03-01"
+    with pytest.raises(CycleProblem) as exc:
+        cycles.expire(factory, cycle_id, OPERATOR, on=date(2027, 2, 28))
+    assert exc.value.code == "cycle.not_expired"
+    returned = cycles.expire(factory, cycle_id, OPERATOR, on=date(2027, 3, 1), chunk=3)
+    assert returned == 7 * 200_000 - 50_000
+    assert cycles.expire(factory, cycle_id, OPERATOR, on=date(2027, 3, 1)) == 0  # idempotent
+    with factory() as db:
+        assert ledger.balance(db, wallets[0]).posted == 0
+        assert ledger.balance(db, shop).posted == 50_000
+        back = db.scalars(select(Transfer).where(Transfer.code == 5)).all()
+        assert len(back) == 7 and back[0].reason == "Kedaluwarsa 2027-03-01"
+        pool = ledger.open_account(db, "program_pool", "program:SEMBAKO", "SEMBAKO").id
+        assert ledger.balance(db, pool).posted == 7 * 200_000 - 50_000
+        assert ledger.verify(db).ok

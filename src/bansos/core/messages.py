@@ -296,6 +296,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Siklus berstatus {status}; tindakan ini perlu status {expected}.",
         "The cycle is {status}; this needs {expected}.",
     ),
+    "cycle.not_expired": (
+        "Dana siklus ini belum kedaluwarsa (mulai {due}).",
+        "This cycle's money has not expired yet (from {due}).",
+    ),
     "cycle.over_budget": (
         "Total siklus Rp{total} melebihi sisa pagu (pagu Rp{cap}); tidak ada dana dipindahkan.",
         "The cycle's total Rp{total} exceeds what is left of the budget (cap Rp{cap}); "

@@ -620,3 +620,17 @@ def transfer_batch(
     )
     sp.commit()
     return BatchResult(int(count), int(total))
+
+
+def credited_by(session: Session, account_id: int, refs: Sequence[str]) -> int:
+    """What ``account_id`` received (posted) from transfers whose ref is in ``refs``."""
+    if not refs:
+        return 0
+    total = session.scalar(
+        select(func.coalesce(func.sum(Transfer.amount), 0)).where(
+            Transfer.credit_account_id == account_id,
+            Transfer.ref.in_(list(refs)),
+            Transfer.flags.op("&")(PENDING | VOID_PENDING) == 0,
+        )
+    )
+    return int(total or 0)

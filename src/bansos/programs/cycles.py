@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from sqlalchemy import ColumnElement, cast, func, insert, literal, select, update
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bansos.auth.service import Actor, role_can
 from bansos.core.clock import now
+from bansos.core.clock import today as clock_today
 from bansos.core.errors import Problem
 from bansos.db import unit_of_work
 from bansos.ledger import service as ledger
@@ -315,3 +317,71 @@ def adjust(
 
 def get(session: Session, cycle_id: int) -> Cycle:
     return _get(session, cycle_id)
+
+
+def expires_on(session: Session, cycle: Cycle) -> date | None:
+    """The first day on which a cycle's unspent money goes back to the pool, from the
+    program's ``expiry_months``; None if the program's money does not expire."""
+    months = programs.get(session, cycle.program_code).definition.restrictions.expiry_months
+    if months is None:
+        return None
+    start = targeting.period_start(cycle.period)
+    index = start.year * 12 + start.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def expire(
+    factory: sessionmaker[Session],
+    cycle_id: int,
+    actor: Actor,
+    *,
+    on: date | None = None,
+    chunk: int = 5_000,
+) -> int:
+    """Return to the pool what households left unspent of a cycle's money once the program's
+    expiry rule has passed: one visible ``expiry_return`` transfer per household (wallet ->
+    pool, key ``expire:<cycle>:<household>``), never a deletion; safe to run again. Money is
+    taken as spent oldest first, so what a wallet received from later cycles stays. Returns the
+    rupiah returned by this run."""
+    today = on or clock_today()
+    with unit_of_work(factory) as session:
+        _need(actor, "cycles.manage")
+        cycle = _get(session, cycle_id)
+        _status(cycle, "disbursed", "closed")
+        due = expires_on(session, cycle)
+        if due is None or today < due:
+            raise CycleProblem("cycle.not_expired", due=str(due) if due else "-")
+        program, period = cycle.program_code, cycle.period
+        newer = select(Cycle.id).where(Cycle.program_code == program, Cycle.period > period)
+        later = [f"cycle:{c}" for c in session.scalars(newer)]
+        pool = _accounts(session, program)[2]
+    returned, after = 0, 0
+    while True:
+        with unit_of_work(factory) as session:
+            rows = session.execute(
+                select(Entitlement.id, Entitlement.household_id, Entitlement.wallet_account_id,
+                       Entitlement.amount)
+                .where(Entitlement.cycle_id == cycle_id, Entitlement.id > after)
+                .order_by(Entitlement.id).limit(chunk)
+            ).all()  # fmt: skip
+            if not rows:
+                break
+            for _, household, wallet, amount in rows:
+                if wallet is None:
+                    continue
+                left = ledger.balance(session, wallet).available
+                keep = ledger.credited_by(session, wallet, later)
+                back = min(amount, left - keep)
+                if back <= 0:
+                    continue
+                spec = ledger.TransferSpec(
+                    f"expire:{cycle_id}:{household}", wallet, pool, back, "expiry_return",
+                    ref=f"cycle:{cycle_id}", reason=f"Kedaluwarsa {due}")  # fmt: skip
+                result = ledger.transfer(session, spec, actor.username)
+                if not result.replayed:
+                    returned += back
+            after = rows[-1][0]
+    with unit_of_work(factory) as session:
+        audit.record(session, actor.username, "cycle.expired", "cycle", str(cycle_id),
+                     returned=returned, due=str(due))  # fmt: skip
+    return returned
