@@ -27,7 +27,7 @@ from bansos.auth.service import Actor, role_can
 from bansos.core.clock import now
 from bansos.core.clock import today as clock_today
 from bansos.core.errors import Problem
-from bansos.db import unit_of_work
+from bansos.db import unit_of_work, zero_pad
 from bansos.ledger import service as ledger
 from bansos.notify import service as outbox
 from bansos.programs import service as programs
@@ -236,7 +236,8 @@ def disburse(
                 break
             in_chunk = (Entitlement.cycle_id == cycle_id, Entitlement.id > after,
                         Entitlement.id <= hi)  # fmt: skip
-            key = literal(f"d:{cycle_id}:") + cast(Entitlement.household_id, SAString)
+            # zero-padded: the keys ascend like the ids, so the unique index is appended to
+            key = literal(f"d:{cycle_id}:") + zero_pad(Entitlement.household_id, literal(12))
             batch = ledger.transfer_batch(
                 session, debit=pool, code="disbursement", ref=f"cycle:{cycle_id}",
                 actor=actor.username,
@@ -250,7 +251,7 @@ def disburse(
             )  # fmt: skip
             outbox.enqueue_from(session, "credited", select(
                 _owner(Entitlement.household_id), payload,
-                literal(f"credited:{cycle_id}:") + cast(Entitlement.household_id, SAString),
+                literal(f"credited:{cycle_id}:") + zero_pad(Entitlement.household_id, literal(12)),
             ).where(*in_chunk))  # fmt: skip
             cycle.paid_through = hi
             cycle.paid_recipients += batch.count
