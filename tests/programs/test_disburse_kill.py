@@ -118,3 +118,55 @@ def test_kill_9_mid_disbursement_then_rerun_pays_everybody_once(
         assert report.ok, report.faults
     watcher.dispose()
     engine.dispose()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ENGINES)
+def test_two_jobs_on_one_cycle_pay_everybody_once(
+    kind: str, fresh_databases: FreshDatabases
+) -> None:
+    """Two disbursement jobs started together on one cycle (an operator clicking twice): they
+    take the chunks in turn, and everybody is paid once."""
+    import threading
+
+    url = fresh_databases.url(kind)
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        from bansos.migrate import upgrade
+
+        upgrade(conn)
+    factory = session_factory(engine)
+    op, ap = Actor("siti", "operator"), Actor("budi", "approver")
+    n = 3_000
+    with unit_of_work(factory) as db:
+        _approved_list(db, n)
+        cycle_id = cycles.create(db, "SEMBAKO", "2026-12", op).id
+        cycles.compute(db, cycle_id, op)
+        cycles.submit(db, cycle_id, op)
+        cycles.decide(db, cycle_id, ap, approve=True, reason="ok")
+        cycles.fund(db, cycle_id, op)
+    outcomes: list[str] = []
+
+    def job() -> None:
+        try:
+            cycles.disburse(factory, cycle_id, op, chunk=100)
+            outcomes.append("done")
+        except cycles.CycleProblem as exc:  # started after the other had finished
+            outcomes.append(exc.code)
+
+    threads = [threading.Thread(target=job) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert "done" in outcomes and set(outcomes) <= {"done", "cycle.wrong_status"}
+    with factory() as db:
+        mine = (Transfer.ref == f"cycle:{cycle_id}", Transfer.code == 3)
+        count = db.scalar(select(func.count()).select_from(Transfer).where(*mine))
+        assert count == n
+        cycle = cycles.get(db, cycle_id)
+        assert (cycle.status, cycle.paid_recipients, cycle.paid_total) == (
+            "disbursed", n, n * 200_000)  # fmt: skip
+        report = ledger.verify(db)
+        assert report.ok, report.faults
+    engine.dispose()

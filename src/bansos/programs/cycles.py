@@ -220,7 +220,10 @@ def disburse(
         pool = _accounts(session, program)[2]
     while True:
         with unit_of_work(factory) as session:
-            cycle = _get(session, cycle_id)
+            # Lock the cycle's row for the chunk: two jobs started on one cycle take turns
+            # chunk by chunk (each sees where the other got to) instead of paying one chunk
+            # side by side. SQLite's write lock already does this.
+            cycle = session.get(Cycle, cycle_id, with_for_update=True) or _get(session, cycle_id)
             after = cycle.paid_through
             hi = session.scalar(
                 select(func.max(Entitlement.id)).where(
