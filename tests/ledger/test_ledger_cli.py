@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import subprocess
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import update
 
 from bansos.db import make_engine, session_factory, unit_of_work
-from bansos.ledger import service as ledger
 from bansos.ledger.models import Account
-from bansos.ledger.service import TransferSpec
 from tests.commands import BANSOS, cli_env
 from tests.conftest import ENGINES, FreshDatabases
+from tests.ledger.books import seed_books
 
 
 @pytest.mark.slow
@@ -34,27 +32,8 @@ def test_verify_balance_and_history(
     engine = make_engine(url)
     try:
         with unit_of_work(session_factory(engine)) as db:
-            state = ledger.open_account(db, "state_budget", "APBN").id
-            budget = ledger.open_account(db, "program_budget", "program:SEMBAKO", "SEMBAKO").id
-            pool = ledger.open_account(db, "program_pool", "program:SEMBAKO", "SEMBAKO").id
-            wallet = ledger.open_account(db, "recipient_wallet", "household:1", "SEMBAKO").id
-            clearing = ledger.open_account(db, "settlement_clearing", "bank:BRI").id
-            specs = [
-                TransferSpec("alloc", state, budget, 1_000_000, "allocation"),
-                TransferSpec("fund", budget, pool, 600_000, "funding", ref="cycle:1"),
-                TransferSpec("pay", pool, wallet, 200_000, "disbursement", ref="cycle:1"),
-                TransferSpec(
-                    "payout",
-                    wallet,
-                    clearing,
-                    50_000,
-                    "payout",
-                    pending=True,
-                    timeout=timedelta(hours=1),
-                    reason="[bold]e-wallet[/]",
-                ),
-            ]
-            ids = [ledger.transfer(db, spec, "siti").transfer.id for spec in specs]
+            books = seed_books(db, payout_reason="[bold]e-wallet[/]")
+        state, pool, wallet, ids = books.state, books.pool, books.wallet, books.transfers
 
         ok = bansos("ledger", "verify")
         assert ok.returncode == 0, ok.stderr

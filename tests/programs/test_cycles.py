@@ -81,8 +81,6 @@ def test_a_cycle_pays_every_entitled_household_exactly_once(
                            progress=lambda a, b: seen.append((a, b)))  # fmt: skip
     assert (done.status, done.paid_recipients, done.paid_total) == ("disbursed", 7, 1_400_000)
     assert seen == [(3, 7), (6, 7), (7, 7)]
-    again = cycles.disburse(factory, cycle_id, OPERATOR) if done.status != "disbursed" else done
-    assert again.paid_total == 1_400_000
     with factory() as db:
         with pytest.raises(CycleProblem) as exc:
             cycles.disburse(factory, cycle_id, OPERATOR)

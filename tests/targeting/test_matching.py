@@ -309,6 +309,7 @@ def test_a_run_is_kept_with_its_model_results_and_files(
     with (tmp_path / "rejects.csv").open(encoding="utf-8") as fh:
         rejects = {(r["row"], r["code"]) for r in csv.DictReader(fh)}
     assert ("9", "value.required") in rejects and ("8", "nik.not_digits") in rejects
+    assert "3403O1" not in (tmp_path / "rejects.csv").read_text(encoding="utf-8")  # masked
     event = db.scalars(select(AuditEvent).where(AuditEvent.action == "targeting.match_run")).one()
     assert event.details["exact"] == 3 and event.details["rejected"] == 1
 

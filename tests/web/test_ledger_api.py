@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import func, select, update
 
 from bansos.auth.models import ROLES
 from bansos.db import unit_of_work
-from bansos.ledger import service as ledger
 from bansos.ledger.models import Account, Transfer
-from bansos.ledger.service import TransferSpec
+from tests.ledger.books import Books, seed_books
 from tests.web.test_api import Site, _assert_problem, site  # noqa: F401  (the live server fixture)
 
 ACCOUNTS = "/api/ledger/accounts"
@@ -20,39 +16,9 @@ VERIFY = "/api/ledger/verify"
 READERS = ["admin", "operator", "approver", "auditor"]
 
 
-@dataclass(frozen=True)
-class Books:
-    state: int
-    pool: int
-    wallet: int
-    transfers: list[int]
-
-
 def _books(site: Site) -> Books:  # noqa: F811
-    """A small ledger; the same keys every time, so each test may call it (replays)."""
     with unit_of_work(site.rt.factory) as db:
-        state = ledger.open_account(db, "state_budget", "APBN").id
-        budget = ledger.open_account(db, "program_budget", "program:SEMBAKO", "SEMBAKO").id
-        pool = ledger.open_account(db, "program_pool", "program:SEMBAKO", "SEMBAKO").id
-        wallet = ledger.open_account(db, "recipient_wallet", "household:1", "SEMBAKO").id
-        clearing = ledger.open_account(db, "settlement_clearing", "bank:BRI").id
-        specs = [
-            TransferSpec("api-alloc", state, budget, 1_000_000, "allocation"),
-            TransferSpec("api-fund", budget, pool, 600_000, "funding", ref="cycle:1"),
-            TransferSpec("api-pay", pool, wallet, 200_000, "disbursement", ref="cycle:1"),
-            TransferSpec(
-                "api-payout",
-                wallet,
-                clearing,
-                50_000,
-                "payout",
-                pending=True,
-                timeout=timedelta(hours=1),
-                reason="e-wallet",
-            ),
-        ]
-        ids = [ledger.transfer(db, spec, "siti").transfer.id for spec in specs]
-    return Books(state, pool, wallet, ids)
+        return seed_books(db, prefix="api-")
 
 
 @pytest.mark.parametrize("role", READERS)

@@ -463,10 +463,6 @@ def verify(session: Session, *, max_faults: int = 100) -> VerifyReport:
     return report
 
 
-def accounts_of(session: Session, ids: Sequence[int]) -> list[Account]:
-    return list(session.scalars(select(Account).where(Account.id.in_(ids))))
-
-
 # -- bulk: one debit account, many credits, set-based ---------------------------------------
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, func, literal, select, true
+from sqlalchemy import Select, literal, select, true
 from sqlalchemy.orm import Session
 
 from bansos.core.clock import now
@@ -24,10 +24,3 @@ def enqueue_from(session: Session, kind: str, rows: Select[str, str, str]) -> in
         )
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-
-def pending_count(session: Session, kind: str | None = None) -> int:
-    query = select(func.count()).select_from(Notification).where(Notification.status == "pending")
-    if kind is not None:
-        query = query.where(Notification.kind == kind)
-    return session.scalar(query) or 0

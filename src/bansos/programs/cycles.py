@@ -45,8 +45,8 @@ class CycleProblem(Problem):
     pass
 
 
-def _get(session: Session, cycle_id: int) -> Cycle:
-    cycle = session.get(Cycle, cycle_id)
+def _get(session: Session, cycle_id: int, *, lock: bool = False) -> Cycle:
+    cycle = session.get(Cycle, cycle_id, with_for_update=lock)
     if cycle is None:
         raise CycleProblem("cycle.not_found", cycle_id=cycle_id)
     return cycle
@@ -223,7 +223,7 @@ def disburse(
             # Lock the cycle's row for the chunk: two jobs started on one cycle take turns
             # chunk by chunk (each sees where the other got to) instead of paying one chunk
             # side by side. SQLite's write lock already does this.
-            cycle = session.get(Cycle, cycle_id, with_for_update=True) or _get(session, cycle_id)
+            cycle = _get(session, cycle_id, lock=True)
             after = cycle.paid_through
             hi = session.scalar(
                 select(func.max(Entitlement.id)).where(

@@ -186,9 +186,8 @@ class CivilChecker:
 
 
 def _problem(row: int, column: str, value: str, exc: Problem) -> RowProblem:
-    """Identifiers are masked even in a rejects file: the row number finds the source row."""
-    shown = mask_nik(value.strip()) if column in ("nik", "kk_number") else value
-    return RowProblem(row, column, exc.code, shown, dict(exc.params))
+    """(``ProblemWriter`` masks NIK and KK values when it writes them.)"""
+    return RowProblem(row, column, exc.code, value, dict(exc.params))
 
 
 def check_row(

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bansos.core.clock import now
 from bansos.core.errors import Problem
 from bansos.core.messages import message
+from bansos.core.nik import mask_nik
 from bansos.db import unit_of_work
 from bansos.registry.models import ImportRun
 from bansos.registry.reader import (
@@ -100,8 +101,14 @@ class Job(Generic[R]):
     stats: ReadStats | None = None
 
 
+#: Columns whose values are identifiers: masked in every problems file, whoever wrote the
+#: problem (the row number finds the source row).
+IDENTIFIER_COLUMNS = frozenset(("nik", "kk_number"))
+
+
 class ProblemWriter:
-    """A CSV of row problems, safe to open in a spreadsheet, readable only by its owner."""
+    """A CSV of row problems, safe to open in a spreadsheet, readable only by its owner, with
+    NIK and KK values masked."""
 
     HEADER = ("row", "column", "code", "reason_id", "reason_en", "value")
 
@@ -115,6 +122,7 @@ class ProblemWriter:
 
     def write(self, problems: Iterable[RowProblem]) -> None:
         for p in problems:
+            value = mask_nik(p.value.strip()) if p.column in IDENTIFIER_COLUMNS else p.value
             self._csv.writerow(
                 (
                     p.row,
@@ -122,7 +130,7 @@ class ProblemWriter:
                     p.code,
                     message(p.code, "id", **p.params),
                     message(p.code, "en", **p.params),
-                    escape_for_spreadsheet(p.value[:200]),
+                    escape_for_spreadsheet(value[:200]),
                 )
             )
         self._fh.flush()

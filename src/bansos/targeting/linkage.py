@@ -19,13 +19,11 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import json
 import logging
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -350,9 +348,6 @@ class Model:
     def model_json(self) -> dict[str, Any]:
         saved: dict[str, Any] = self.linker.misc.save_model_to_json()
         return saved
-
-    def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.model_json(), indent=1), encoding="utf-8")
 
     def predict(self) -> list[Scored]:
         """Every candidate pair the blocking rules produce (a few per row), however unlikely:

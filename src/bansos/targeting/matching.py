@@ -21,7 +21,6 @@ data) and then *decided* here, with rules that put not paying the wrong person f
 from __future__ import annotations
 
 import csv
-import json
 import os
 from array import array
 from bisect import bisect_left
@@ -33,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from bansos.core import clock
-from bansos.core.nik import InvalidNumber, parse_kk, parse_nik
+from bansos.core.nik import InvalidNumber, known_district_codes, parse_kk, parse_nik
 from bansos.registry import fields
 from bansos.registry.reader import FileProblem, RawRow, RowProblem, RowSource
 from bansos.registry.service import MatchRecord
@@ -99,7 +98,7 @@ def read_proposals(path: Path, *, today: date | None = None) -> ProposalFile:
     with a warning and the row is still matched on what is left."""
     on = today or clock.today()
     source = RowSource(path, required=REQUIRED, aliases=ALIASES, optional=("source",))
-    known = _known_regions()
+    known = known_district_codes()
     out = ProposalFile([], [], [])
     seen: set[str] = set()
     for item in source.start():
@@ -115,12 +114,6 @@ def read_proposals(path: Path, *, today: date | None = None) -> ProposalFile:
     if not out.rows and not out.rejected:
         raise FileProblem("file.no_rows")
     return out
-
-
-def _known_regions() -> frozenset[str]:
-    from bansos.core.nik import known_district_codes
-
-    return known_district_codes()
 
 
 def _check(
@@ -338,8 +331,3 @@ def write_resolved(
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(RESOLVED_HEADER)
         w.writerows(row for _, row in by_line)
-
-
-def model_summary(model: dict[str, Any]) -> str:
-    """A short JSON of the trained parameters, for logs and the run record."""
-    return json.dumps(model, separators=(",", ":"))

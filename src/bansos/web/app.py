@@ -25,7 +25,7 @@ from bansos.web.api import ledger as ledger_api
 from bansos.web.api import matching as matching_api
 from bansos.web.api import registry as registry_api
 from bansos.web.api import targeting as targeting_api
-from bansos.web.deps import HTTPProblem, get_session
+from bansos.web.deps import PROBLEM_STATUS, HTTPProblem, get_session
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 _STATUS_CODES = {401: "auth.required", 403: "auth.forbidden", 404: "http.not_found",
@@ -82,7 +82,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(request, 422, exc.code, **exc.params)
+        return problem_response(request, PROBLEM_STATUS.get(exc.code, 422), exc.code, **exc.params)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

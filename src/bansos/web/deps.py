@@ -24,6 +24,34 @@ class HTTPProblem(Problem):
         self.status = http_status
 
 
+#: The HTTP status of each service problem code that is not a plain 422 (bad request data):
+#: one table for every router and for problems that reach the app's handler.
+PROBLEM_STATUS = {
+    "auth.forbidden": 403,
+    "targeting.own_submission": 403,
+    "program.not_found": 404,
+    "targeting.list_not_found": 404,
+    "targeting.not_on_list": 404,
+    "match.run_not_found": 404,
+    "match.row_not_found": 404,
+    "cycle.not_found": 404,
+    "ledger.account_not_found": 404,
+    "targeting.wrong_status": 409,
+    "targeting.changed_after_submission": 409,
+    "targeting.over_budget": 409,
+    "targeting.no_approved_list": 409,
+    "match.not_pending": 409,
+    "cycle.exists": 409,
+    "cycle.wrong_status": 409,
+    "cycle.over_budget": 409,
+}
+
+
+def http_problem(exc: Problem) -> HTTPProblem:
+    """A service's problem as the HTTP error it is (422 unless ``PROBLEM_STATUS`` says)."""
+    return HTTPProblem(PROBLEM_STATUS.get(exc.code, 422), exc.code, **exc.params)
+
+
 def get_runtime(request: Request) -> Runtime:
     rt: Runtime = request.app.state.runtime
     return rt

@@ -11,27 +11,11 @@ from pydantic import BaseModel, Field
 from bansos.auth.service import Actor, StaffIdentity
 from bansos.core.errors import Problem
 from bansos.programs import cycles
-from bansos.web.deps import DbSession, HTTPProblem, get_runtime, require
+from bansos.web.deps import DbSession, get_runtime, http_problem, require
 
 router = APIRouter(tags=["cycles"])
 #: Reading needs registry access; each step's own permission is checked by the service.
 Staff = Annotated[StaffIdentity, Depends(require("registry.read"))]
-
-_STATUS = {
-    "auth.forbidden": 403,
-    "targeting.own_submission": 403,
-    "cycle.not_found": 404,
-    "program.not_found": 404,
-    "targeting.no_approved_list": 409,
-    "cycle.exists": 409,
-    "cycle.wrong_status": 409,
-    "cycle.over_budget": 409,
-    "targeting.changed_after_submission": 409,
-}
-
-
-def _http(exc: Problem) -> HTTPProblem:
-    return HTTPProblem(_STATUS.get(exc.code, 422), exc.code, **exc.params)
 
 
 class CycleIn(BaseModel):
@@ -67,7 +51,7 @@ def _out(session: DbSession, cycle_id: int) -> CycleOut:
     try:
         cycle = cycles.get(session, cycle_id)
     except Problem as exc:
-        raise _http(exc) from None
+        raise http_problem(exc) from None
     return CycleOut.model_validate(cycle, from_attributes=True)
 
 
@@ -81,7 +65,7 @@ def create(body: CycleIn, session: DbSession, staff: Staff) -> CycleOut:
     try:
         cycle = cycles.create(session, body.program, body.period, _actor(staff))
     except Problem as exc:
-        raise _http(exc) from None
+        raise http_problem(exc) from None
     return _out(session, cycle.id)
 
 
@@ -105,7 +89,7 @@ def _step(session: DbSession, cycle_id: int, staff: StaffIdentity, step: str,
         else:
             cycles.close(session, cycle_id, actor)
     except Problem as exc:
-        raise _http(exc) from None
+        raise http_problem(exc) from None
     return _out(session, cycle_id)
 
 
@@ -155,5 +139,5 @@ def disburse(cycle_id: int, request: Request, session: DbSession, staff: Staff) 
     try:
         cycles.disburse(get_runtime(request).factory, cycle_id, _actor(staff))
     except Problem as exc:
-        raise _http(exc) from None
+        raise http_problem(exc) from None
     return _out(session, cycle_id)

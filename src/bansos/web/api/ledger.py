@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from bansos.auth.service import StaffIdentity
 from bansos.ledger import service as ledger
-from bansos.web.deps import DbSession, HTTPProblem, require
+from bansos.web.deps import DbSession, http_problem, require
 
 router = APIRouter(tags=["ledger"])
 Reader = Annotated[StaffIdentity, Depends(require("ledger.read"))]
@@ -56,8 +56,7 @@ def _balance(session: DbSession, account_id: int) -> ledger.Balance:
     try:
         return ledger.balance(session, account_id)
     except ledger.LedgerProblem as exc:
-        status = 404 if exc.code == "ledger.account_not_found" else 422
-        raise HTTPProblem(status, exc.code, **exc.params) from None
+        raise http_problem(exc) from None
 
 
 @router.get("/api/ledger/accounts/{account_id}", response_model=BalanceOut)

@@ -17,23 +17,12 @@ from pydantic import BaseModel, Field
 from bansos.auth.service import Actor, StaffIdentity
 from bansos.core.errors import Problem
 from bansos.targeting import matches
-from bansos.web.deps import DbSession, HTTPProblem, get_runtime, require
+from bansos.web.deps import DbSession, HTTPProblem, get_runtime, http_problem, require
 
 router = APIRouter(tags=["matching"])
 Staff = Annotated[StaffIdentity, Depends(require("registry.read"))]
 #: The largest proposals file taken over HTTP; bigger files go through ``bansos targeting match``.
 MAX_UPLOAD = 200 * 1024 * 1024
-
-_STATUS = {
-    "auth.forbidden": 403,
-    "match.run_not_found": 404,
-    "match.row_not_found": 404,
-    "match.not_pending": 409,
-}
-
-
-def _http(exc: Problem) -> HTTPProblem:
-    return HTTPProblem(_STATUS.get(exc.code, 422), exc.code, **exc.params)
 
 
 def _folder(request: Request) -> Path:
@@ -61,7 +50,7 @@ def _run_out(session: DbSession, run_id: int) -> MatchRunOut:
     try:
         run = matches.get_run(session, run_id)
     except Problem as exc:
-        raise _http(exc) from None
+        raise http_problem(exc) from None
     pending = matches.pending_count(session, run_id)
     return MatchRunOut(id=run.id, file_name=run.file_name, file_sha256=run.file_sha256,
                        rows=run.rows, counts=json.loads(run.counts), pending_review=pending,
@@ -95,7 +84,7 @@ def create(file: UploadFile, request: Request, session: DbSession, staff: Staff)
     except Problem as exc:
         pending.unlink(missing_ok=True)
         (folder / f"pending-{token}-rejects.csv").unlink(missing_ok=True)
-        raise _http(exc) from None
+        raise http_problem(exc) from None
     finally:
         upload.unlink(missing_ok=True)
     run_id = report.run.id
@@ -146,7 +135,7 @@ def queue(run_id: int, session: DbSession, staff: Staff, limit: int = 100) -> li
     try:
         items = matches.review_queue(session, run_id, limit=max(1, min(limit, 1000)))
     except Problem as exc:
-        raise _http(exc) from None
+        raise http_problem(exc) from None
     out = []
     for item in items:
         cands = [
@@ -188,6 +177,6 @@ def decide(run_id: int, row_id: str, body: ReviewIn, session: DbSession, staff: 
         r = matches.review(session, run_id, row_id, body.person_id, body.note,
                            Actor(staff.username, staff.role))  # fmt: skip
     except Problem as exc:
-        raise _http(exc) from None
+        raise http_problem(exc) from None
     return ReviewOut(row_id=r.row_id, status=r.status, person_id=r.person_id,
                      review_state=r.review_state, reviewed_by=r.reviewed_by)  # fmt: skip

@@ -13,27 +13,12 @@ from bansos.core.errors import Problem
 from bansos.programs import service as programs
 from bansos.registry import service as registry
 from bansos.targeting import service as targeting
-from bansos.web.deps import DbSession, HTTPProblem, get_runtime, require
+from bansos.web.deps import DbSession, HTTPProblem, get_runtime, http_problem, require
 
 router = APIRouter(tags=["targeting"])
 #: Reading needs registry access; each action's own permission is checked by the service,
 #: so that the CLI and the API enforce the same maker-checker rules.
 Staff = Annotated[StaffIdentity, Depends(require("registry.read"))]
-
-_STATUS = {
-    "auth.forbidden": 403,
-    "targeting.own_submission": 403,
-    "targeting.list_not_found": 404,
-    "targeting.not_on_list": 404,
-    "program.not_found": 404,
-    "targeting.wrong_status": 409,
-    "targeting.changed_after_submission": 409,
-    "targeting.over_budget": 409,
-}
-
-
-def _http(exc: Problem) -> HTTPProblem:
-    return HTTPProblem(_STATUS.get(exc.code, 422), exc.code, **exc.params)
 
 
 class ProgramOut(BaseModel):
@@ -126,7 +111,7 @@ def build(body: ListIn, session: DbSession, staff: Staff) -> ListOut:
                                   region_prefix=body.region_prefix,
                                   match_run=body.match_run)  # fmt: skip
     except Problem as exc:
-        raise _http(exc) from None
+        raise http_problem(exc) from None
     return _list_out(session, cl.id)
 
 
@@ -141,7 +126,7 @@ def submit(list_id: int, session: DbSession, staff: Staff) -> ListOut:
     try:
         targeting.submit(session, list_id, _actor(staff))
     except Problem as exc:
-        raise _http(exc) from None
+        raise http_problem(exc) from None
     return _list_out(session, list_id)
 
 
@@ -150,7 +135,7 @@ def _decide(list_id: int, body: DecisionIn, session: DbSession, staff: StaffIden
     try:
         targeting.decide(session, list_id, _actor(staff), approve=approve, reason=body.reason)
     except Problem as exc:
-        raise _http(exc) from None
+        raise http_problem(exc) from None
     return _list_out(session, list_id)
 
 
@@ -180,12 +165,12 @@ def verdict(
     try:
         household = registry.household_by_kk(session, get_runtime(request).cipher, body.kk_number)
     except Problem as exc:
-        raise _http(exc) from None
+        raise http_problem(exc) from None
     if household is None:
         raise HTTPProblem(404, "targeting.not_on_list")
     try:
         targeting.record_verdict(session, list_id, household, body.verdict, body.note,
                                  _actor(staff))  # fmt: skip
     except Problem as exc:
-        raise _http(exc) from None
+        raise http_problem(exc) from None
     return _list_out(session, list_id)
