@@ -20,20 +20,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 
-KEY = "0" * 43
+from common import peak_rss_mb, run_phase
+
 PERIOD = "2026-12"
 EXAMPLES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples")
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def phase_setup(url: str, n: int) -> dict[str, float]:
@@ -199,13 +193,6 @@ def phase_raw(url: str, n: int) -> dict[str, float]:
     return {"rows": n, "seconds": seconds}
 
 
-def run_phase(*args: str) -> dict[str, float]:
-    done = subprocess.run([sys.executable, __file__, "--phase", *args], check=True,
-                          capture_output=True, text=True)  # fmt: skip
-    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--recipients", type=int, default=1_000_000)
@@ -230,26 +217,26 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bansos-bench-") as tmp:
         url = args.url or f"sqlite:///{tmp}/bench.db"
         engine_name = url.split(":", 1)[0]
-        run_phase("setup", url, str(n))
-        prep = run_phase("prepare", url)
+        run_phase(__file__, "setup", url, str(n))
+        prep = run_phase(__file__, "prepare", url)
         print(f"[{engine_name}] cycle of {n:,} recipients computed in {prep['compute_s']:.1f} s "
               f"(entitlements and wallets), approved and funded in {prep['seconds']:.1f} s "
               f"in all, peak RSS {prep['peak_rss_mb']:,.0f} MB", flush=True)  # fmt: skip
-        d = run_phase("disburse", url, str(int(prep["cycle"])))
+        d = run_phase(__file__, "disburse", url, str(int(prep["cycle"])))
         rate = d["transfers"] / d["seconds"]
         print(f"[{engine_name}] disbursement: {d['transfers']:,.0f} transfers in "
               f"{d['seconds']:.1f} s = {rate:,.0f} transfers/s, peak RSS "
               f"{d['peak_rss_mb']:,.0f} MB", flush=True)  # fmt: skip
-        v = run_phase("verify", url)
+        v = run_phase(__file__, "verify", url)
         print(f"[{engine_name}] ledger verify: {'ok' if v['ok'] else 'FAULTS'} over "
               f"{v['accounts']:,.0f} accounts and {v['transfers']:,.0f} transfers in "
               f"{v['seconds']:.1f} s, peak RSS {v['peak_rss_mb']:,.0f} MB", flush=True)  # fmt: skip
-        naive = run_phase("naive", url, str(args.sample))
+        naive = run_phase(__file__, "naive", url, str(args.sample))
         naive_rate = naive["transfers"] / naive["seconds"]
         print(f"[{engine_name}] naive baseline: {naive['transfers']:,.0f} transfers in "
               f"{naive['seconds']:.1f} s = {naive_rate:,.0f} transfers/s "
               f"(scaled to {n:,}: {n / naive_rate:,.0f} s)", flush=True)  # fmt: skip
-        raw = run_phase("raw", url, str(n))
+        raw = run_phase(__file__, "raw", url, str(n))
         raw_rate = raw["rows"] / raw["seconds"]
         print(f"[{engine_name}] raw bulk INSERT limit: {raw['rows']:,.0f} rows in "
               f"{raw['seconds']:.1f} s = {raw_rate:,.0f} rows/s", flush=True)  # fmt: skip

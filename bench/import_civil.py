@@ -14,21 +14,15 @@ import argparse
 import csv
 import itertools
 import json
-import resource
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
+from common import KEY, peak_rss_mb, run_phase
+
 ROOT = Path(__file__).resolve().parent
 DATA = ROOT / ".data"
-KEY = "0" * 43  # a fixed base64url key: the benchmark measures speed, not secrecy
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def make_db(url: str) -> None:
@@ -124,14 +118,6 @@ def phase_naive(url: str, path: Path, sample: int) -> dict[str, float]:
     return {"rows": len(rows), "seconds": seconds, "rows_per_s": len(rows) / seconds}
 
 
-def run_phase(*args: str) -> dict[str, float]:
-    done = subprocess.run(
-        [sys.executable, __file__, "--phase", *args], check=True, capture_output=True, text=True
-    )
-    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
 def ensure_data(people: int) -> Path:
     from bansos.registry.synth import generate
 
@@ -166,18 +152,18 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bansos-bench-") as tmp:
         url = f"sqlite:///{tmp}/bench.db"
         make_db(url)
-        first = run_phase("import", url, str(path), tmp)
+        first = run_phase(__file__, "import", url, str(path), tmp)
         print(f"first import:  {first['rows']:,.0f} rows ({size_mb:.0f} MB) in "
               f"{first['seconds']:.1f} s = {first['rows_per_s']:,.0f} rows/s, "
               f"peak RSS {first['peak_rss_mb']:.0f} MB", flush=True)  # fmt: skip
-        again = run_phase("import", url, str(path), tmp)
+        again = run_phase(__file__, "import", url, str(path), tmp)
         print(f"re-import:     {again['unchanged']:,.0f} unchanged in {again['seconds']:.1f} s = "
               f"{again['rows_per_s']:,.0f} rows/s, peak RSS {again['peak_rss_mb']:.0f} MB "
               f"({first['seconds'] / again['seconds']:.2f}x faster than the first import)",
               flush=True)  # fmt: skip
         naive_url = f"sqlite:///{tmp}/naive.db"
         make_db(naive_url)
-        naive = run_phase("naive", naive_url, str(path), str(args.sample))
+        naive = run_phase(__file__, "naive", naive_url, str(path), str(args.sample))
         print(f"naive baseline: {naive['rows']:,.0f} rows in {naive['seconds']:.1f} s = "
               f"{naive['rows_per_s']:,.0f} rows/s (ORM add + commit per row)")  # fmt: skip
         ratio = first["rows_per_s"] / naive["rows_per_s"]

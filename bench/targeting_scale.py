@@ -16,20 +16,14 @@ import argparse
 import csv
 import itertools
 import json
-import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
+from common import KEY, peak_rss_mb, run_phase
+
 ROOT = Path(__file__).resolve().parent
 DATA = ROOT / ".data"
-KEY = "0" * 43  # a fixed base64url key: the benchmark measures speed, not secrecy
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def ensure_data(people: int, proposals: int) -> tuple[Path, Path]:
@@ -113,13 +107,6 @@ def phase_baseline(url: str, proposals: Path) -> dict[str, float]:
     return {"rows": len(niks), "found": found, "seconds": seconds}
 
 
-def run_phase(*args: str) -> dict[str, float]:
-    done = subprocess.run([sys.executable, __file__, "--phase", *args], check=True,
-                          capture_output=True, text=True)  # fmt: skip
-    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--people", type=int, default=1_000_000)
@@ -140,10 +127,10 @@ def main() -> None:
     civil, proposals = ensure_data(args.people, args.proposals)
     with tempfile.TemporaryDirectory(prefix="bansos-bench-") as tmp:
         url = f"sqlite:///{tmp}/bench.db"
-        imported = run_phase("import", url, str(civil), tmp)
+        imported = run_phase(__file__, "import", url, str(civil), tmp)
         print(f"civil registry: {imported['people']:,.0f} people imported in "
               f"{imported['seconds']:.1f} s", flush=True)  # fmt: skip
-        m = run_phase("match", url, str(proposals), tmp)
+        m = run_phase(__file__, "match", url, str(proposals), tmp)
         steps = ", ".join(
             f"{k[3:]} from {v:.0f} s (peak RSS so far {m['at_rss_' + k[3:]]:,.0f} MB)"
             for k, v in m.items()
@@ -168,7 +155,7 @@ def main() -> None:
             f"targets: under 600 s: {'yes' if m['seconds'] < 600 else 'NO'}; "
             f"peak RSS under 4,096 MB: {'yes' if m['peak_rss_mb'] < 4096 else 'NO'}"
         )
-        b = run_phase("baseline", url, str(proposals))
+        b = run_phase(__file__, "baseline", url, str(proposals))
         print(f"baseline (exact-NIK lookup): {b['rows']:,.0f} rows in {b['seconds']:.1f} s = "
               f"{b['rows'] / b['seconds']:,.0f} rows/s ({b['found']:,.0f} NIKs found)")  # fmt: skip
         print(
