@@ -69,6 +69,19 @@ def ready(factory: sessionmaker[Session]) -> int:
 
 
 @pytest.mark.usefixtures("approved")
+def test_a_stopped_job_ends_after_its_chunk_and_a_rerun_finishes(
+    factory: sessionmaker[Session],
+) -> None:
+    cycle_id = ready(factory)
+    stopped = cycles.disburse(factory, cycle_id, OPERATOR, chunk=3, stop=lambda: True)
+    assert (stopped.status, stopped.paid_recipients) == ("disbursing", 3)
+    done = cycles.disburse(factory, cycle_id, OPERATOR, chunk=3, stop=lambda: False)
+    assert (done.status, done.paid_recipients) == ("disbursed", 7)
+    with factory() as db:
+        assert ledger.verify(db).ok
+
+
+@pytest.mark.usefixtures("approved")
 def test_a_cycle_pays_every_entitled_household_exactly_once(
     factory: sessionmaker[Session],
 ) -> None:

@@ -3,7 +3,9 @@ disbursement, and the ledger checking out afterwards."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from typing import Any
 
 from bansos.db import unit_of_work
 from bansos.programs import service as programs
@@ -11,6 +13,16 @@ from bansos.programs.definition import read_file
 from tests.web.test_api import Site, site  # noqa: F401  (the live server fixture)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _follow(site: Site, url: str) -> dict[str, Any]:  # noqa: F811
+    """Poll a background job's status until it stops running (at most a minute)."""
+    for _ in range(600):
+        out: dict[str, Any] = site.client.get(url, headers=site.bearer("operator")).json()
+        if not out["job"]["running"]:
+            return out
+        time.sleep(0.1)
+    raise AssertionError(f"the job behind {url} still runs after a minute")
 
 
 def test_a_cycle_over_http(site: Site) -> None:  # noqa: F811
@@ -40,11 +52,16 @@ def test_a_cycle_over_http(site: Site) -> None:  # noqa: F811
     approved = site.client.post(f"{url}/approve", headers=ap, json={"reason": "Sesuai"})
     assert approved.json()["decided_by"] == "approver"
     assert site.client.post(f"{url}/fund", headers=op).json()["status"] == "funded"
-    paid = site.client.post(f"{url}/disburse", headers=op)
-    assert paid.status_code == 200, paid.text
-    out = paid.json()
-    assert (out["status"], out["paid_recipients"], out["paid_total"]) == (
-        "disbursed", computed["recipients"], computed["total"])  # fmt: skip
+    not_yours = site.client.post(f"{url}/disburse", headers=ap)
+    assert (not_yours.status_code, not_yours.json()["code"]) == (403, "auth.forbidden")
+    started = site.client.post(f"{url}/disburse", headers=op)
+    assert started.status_code == 202, started.text
+    assert started.json()["cycle"]["status"] in ("disbursing", "disbursed")
+    out = _follow(site, f"{url}/disbursement")
+    assert (out["cycle"]["status"], out["cycle"]["paid_recipients"],
+            out["cycle"]["paid_total"]) == ("disbursed", computed["recipients"],
+                                            computed["total"])  # fmt: skip
+    assert (out["job"]["running"], out["job"]["code"]) == (False, None)
     again = site.client.post(f"{url}/disburse", headers=op)
     assert (again.status_code, again.json()["code"]) == (409, "cycle.wrong_status")
     check = site.client.get("/api/ledger/verify", headers=site.bearer("auditor")).json()

@@ -292,6 +292,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Siklus untuk program, periode dan daftar ini sudah ada ({cycle_id}).",
         "A cycle for this program, period and list already exists ({cycle_id}).",
     ),
+    "job.failed": (
+        "Pekerjaan latar berhenti karena galat tak terduga ({error}); yang sudah selesai tetap "
+        "tersimpan. Jalankan lagi; bila terulang, hubungi admin dengan waktu kejadiannya.",
+        "The background job stopped on an unexpected error ({error}); what it finished is kept. "
+        "Run it again; if it recurs, tell the administrator when it happened.",
+    ),
     "cycle.wrong_status": (
         "Siklus berstatus {status}; tindakan ini perlu status {expected}.",
         "The cycle is {status}; this needs {expected}.",

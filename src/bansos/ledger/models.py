@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bansos.core.clock import now
@@ -96,7 +96,7 @@ class Transfer(Base):
     code: Mapped[int] = mapped_column()
     flags: Mapped[int] = mapped_column(default=0)
     #: For a post or void: the pending transfer it resolves (at most one each).
-    pending_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transfers.id"), unique=True)
+    pending_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transfers.id"))
     #: For a pending transfer: when it lapses if neither posted nor voided.
     timeout_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The business object it belongs to: ``cycle:12``, ``redemption:77`` ...
@@ -108,4 +108,13 @@ class Transfer(Base):
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("debit_account_id <> credit_account_id", name="two_accounts"),
+        # Unique among the rows that have one: a partial index leaves out the NULLs of the
+        # ordinary transfers, which cost a third of the insert time of a disbursement.
+        Index(
+            "uq_ledger_transfers_pending_id",
+            "pending_id",
+            unique=True,
+            sqlite_where=text("pending_id IS NOT NULL"),
+            postgresql_where=text("pending_id IS NOT NULL"),
+        ),
     )

@@ -609,10 +609,13 @@ def transfer_batch(
         .group_by(Transfer.credit_account_id)
         .subquery()
     )
+    # No session synchronisation: the ORM would fetch every updated id back (RETURNING) to
+    # refresh objects that a batch never loads (a third of the chunk's time on SQLite).
     session.execute(
         update(Account)
         .where(Account.id == per_account.c.account)
         .values(credits_posted=Account.credits_posted + per_account.c.s)
+        .execution_options(synchronize_session=False)
     )
     sp.commit()
     return BatchResult(int(count), int(total))

@@ -107,7 +107,10 @@ def compute(session: Session, cycle_id: int, actor: Actor) -> Cycle:
     wallet = ledger.account_id_column("recipient_wallet", cycle.program_code,
                                       _owner(Entitlement.household_id))  # fmt: skip
     session.execute(
-        update(Entitlement).where(Entitlement.cycle_id == cycle.id).values(wallet_account_id=wallet)
+        update(Entitlement)
+        .where(Entitlement.cycle_id == cycle.id)
+        .values(wallet_account_id=wallet)
+        .execution_options(synchronize_session=False)  # no ids fetched back for the ORM
     )
     count, total = session.execute(
         select(func.count(), func.coalesce(func.sum(Entitlement.amount), 0)).where(
@@ -197,6 +200,18 @@ def fund(session: Session, cycle_id: int, actor: Actor) -> Cycle:
     return cycle
 
 
+def begin_disbursement(session: Session, cycle_id: int, actor: Actor) -> Cycle:
+    """Check that ``actor`` may disburse the cycle and that it is funded (or part-paid), and
+    mark it ``disbursing``; the payments themselves are ``disburse``."""
+    _need(actor, "cycles.manage")
+    cycle = _get(session, cycle_id)
+    _status(cycle, "funded", "disbursing")
+    if cycle.status == "funded":
+        cycle.status = "disbursing"
+        audit.record(session, actor.username, "cycle.disbursing", "cycle", str(cycle.id))
+    return cycle
+
+
 def disburse(
     factory: sessionmaker[Session],
     cycle_id: int,
@@ -204,16 +219,14 @@ def disburse(
     *,
     chunk: int = CHUNK,
     progress: Callable[[int, int], None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> Cycle:
     """Pay every unpaid entitlement of a funded cycle, a chunk per transaction; safe to run
-    again after any crash. ``progress(paid, total)`` after each chunk."""
+    again after any crash. ``progress(paid, total)`` after each chunk; when ``stop()`` turns
+    true the job ends after the chunk in hand and the cycle stays ``disbursing`` (run again to
+    finish)."""
     with unit_of_work(factory) as session:
-        _need(actor, "cycles.manage")
-        cycle = _get(session, cycle_id)
-        _status(cycle, "funded", "disbursing")
-        if cycle.status == "funded":
-            cycle.status = "disbursing"
-            audit.record(session, actor.username, "cycle.disbursing", "cycle", str(cycle.id))
+        cycle = begin_disbursement(session, cycle_id, actor)
         program, recipients = cycle.program_code, cycle.recipients
     pool = 0
     with unit_of_work(factory) as session:
@@ -262,6 +275,9 @@ def disburse(
             done, total = cycle.paid_recipients, recipients
         if progress is not None:
             progress(done, total)
+        if stop is not None and stop():
+            with unit_of_work(factory) as session:
+                return _get(session, cycle_id)
     with unit_of_work(factory) as session:
         cycle = _get(session, cycle_id)
         if cycle.status == "disbursing":

@@ -26,6 +26,7 @@ from bansos.web.api import matching as matching_api
 from bansos.web.api import registry as registry_api
 from bansos.web.api import targeting as targeting_api
 from bansos.web.deps import PROBLEM_STATUS, HTTPProblem, get_session
+from bansos.web.jobs import Jobs
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 _STATUS_CODES = {401: "auth.required", 403: "auth.forbidden", 404: "http.not_found",
@@ -55,7 +56,9 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         owned = runtime is None
         logmask.install()
         app.state.runtime = runtime or open_runtime()
+        app.state.jobs = Jobs()
         yield
+        app.state.jobs.shutdown()
         if owned:
             app.state.runtime.close()
 

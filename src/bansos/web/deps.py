@@ -12,6 +12,7 @@ from bansos.auth import service as auth
 from bansos.core.errors import Problem
 from bansos.db import unit_of_work
 from bansos.runtime import Runtime
+from bansos.web.jobs import Jobs
 
 SESSION_COOKIE = "bansos_session"
 
@@ -50,6 +51,11 @@ PROBLEM_STATUS = {
 def http_problem(exc: Problem) -> HTTPProblem:
     """A service's problem as the HTTP error it is (422 unless ``PROBLEM_STATUS`` says)."""
     return HTTPProblem(PROBLEM_STATUS.get(exc.code, 422), exc.code, **exc.params)
+
+
+def get_jobs(request: Request) -> Jobs:
+    jobs: Jobs = request.app.state.jobs
+    return jobs
 
 
 def get_runtime(request: Request) -> Runtime:

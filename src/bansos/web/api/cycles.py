@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from typing import Annotated
 
@@ -11,7 +12,7 @@ from pydantic import BaseModel, Field
 from bansos.auth.service import Actor, StaffIdentity
 from bansos.core.errors import Problem
 from bansos.programs import cycles
-from bansos.web.deps import DbSession, get_runtime, http_problem, require
+from bansos.web.deps import DbSession, get_jobs, get_runtime, http_problem, require
 
 router = APIRouter(tags=["cycles"])
 #: Reading needs registry access; each step's own permission is checked by the service.
@@ -128,16 +129,54 @@ def close(cycle_id: int, session: DbSession, staff: Staff) -> CycleOut:
     return _step(session, cycle_id, staff, "close")
 
 
-@router.post("/api/cycles/{cycle_id}/disburse", response_model=CycleOut)
-def disburse(cycle_id: int, request: Request, session: DbSession, staff: Staff) -> CycleOut:
-    """Pay every unpaid entitlement (operator), a chunk per transaction, inside the request;
-    a request cut off half-way is simply made again: nobody is paid twice. (The console will
-    run it as a background job with live progress.)"""
+class JobOut(BaseModel):
+    running: bool
+    code: str | None = Field(None, description="what stopped the last run, if anything")
+    messages: dict[str, str] | None = None
+
+
+class DisbursementOut(BaseModel):
+    cycle: CycleOut
+    job: JobOut
+
+
+def _disbursement(request: Request, session: DbSession, cycle_id: int) -> DisbursementOut:
+    job = get_jobs(request).get(f"disburse:{cycle_id}")
+    state = JobOut(running=False)
+    if job is not None:
+        state.running = job.running
+        stopped = job.problem or (Problem("job.failed", error=job.failed) if job.failed else None)
+        if stopped is not None:
+            state.code, state.messages = stopped.code, stopped.messages()
+    return DisbursementOut(cycle=_out(session, cycle_id), job=state)
+
+
+@router.post("/api/cycles/{cycle_id}/disburse", response_model=DisbursementOut, status_code=202)
+def disburse(cycle_id: int, request: Request, session: DbSession, staff: Staff) -> DisbursementOut:
+    """Start paying every unpaid entitlement (operator) as a background job and answer at once;
+    follow it with ``GET .../disbursement``. The job pays a chunk per transaction: if the server
+    stops half-way, the same request made again finishes it, and nobody is paid twice."""
+    actor = _actor(staff)
+    try:
+        cycles.begin_disbursement(session, cycle_id, actor)
+    except Problem as exc:
+        raise http_problem(exc) from None
     # The job commits chunk by chunk in its own transactions: end the request's first (on
     # SQLite it holds the write lock since the staff lookup).
     session.commit()
-    try:
-        cycles.disburse(get_runtime(request).factory, cycle_id, _actor(staff))
-    except Problem as exc:
-        raise http_problem(exc) from None
-    return _out(session, cycle_id)
+    factory = get_runtime(request).factory
+
+    def work(stop: threading.Event) -> None:
+        cycles.disburse(factory, cycle_id, actor, stop=stop.is_set)
+
+    get_jobs(request).start(f"disburse:{cycle_id}", work)
+    return _disbursement(request, session, cycle_id)
+
+
+@router.get("/api/cycles/{cycle_id}/disbursement", response_model=DisbursementOut)
+def disbursement(
+    cycle_id: int, request: Request, session: DbSession, staff: Staff
+) -> DisbursementOut:
+    """Progress of the disbursement: ``cycle.paid_recipients`` of ``cycle.recipients``, whether
+    the job is running, and the problem that stopped it, if any."""
+    return _disbursement(request, session, cycle_id)
