@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from bansos.core.clock import now
 from bansos.db import Base, BigId, UTCDateTime
 
-ROLES = ("admin", "operator", "approver", "auditor", "field_officer")
+ROLES = ("admin", "operator", "approver", "auditor", "field_officer", "merchant")
 
 
 class User(Base):
@@ -20,6 +20,8 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(60), unique=True)
     full_name: Mapped[str] = mapped_column(String(120), default="")
     role: Mapped[str] = mapped_column(String(20))
+    #: For the ``merchant`` role: the shop this user works for (and only that shop).
+    merchant_id: Mapped[int | None] = mapped_column(ForeignKey("merchants.id"))
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
@@ -28,8 +30,10 @@ class User(Base):
 
     __table_args__ = (
         CheckConstraint(
-            "role in ('admin', 'operator', 'approver', 'auditor', 'field_officer')", name="role"
+            "role in ('admin', 'operator', 'approver', 'auditor', 'field_officer', 'merchant')",
+            name="role",
         ),
+        CheckConstraint("(role = 'merchant') = (merchant_id IS NOT NULL)", name="merchant"),
     )
 
 

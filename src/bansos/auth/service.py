@@ -23,7 +23,14 @@ from bansos.core.errors import Problem
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(
-        {"users.manage", "registry.read", "registry.import", "audit.read", "ledger.read"}
+        {
+            "users.manage",
+            "registry.read",
+            "registry.import",
+            "audit.read",
+            "ledger.read",
+            "keys.manage",
+        }
     ),
     "operator": frozenset(
         {
@@ -37,13 +44,21 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "matches.review",
             "ledger.read",
             "cycles.manage",
+            "merchants.manage",
+            "credentials.manage",
+            "settlement.run",
         }
     ),
     # Field officers (pendamping, TKSK) check households on the ground and settle ambiguous
     # matches they can see for themselves; they do not build, submit or approve lists.
     "field_officer": frozenset({"registry.read", "lists.verify", "matches.review"}),
-    "approver": frozenset({"registry.read", "lists.decide", "ledger.read", "cycles.decide"}),
+    "approver": frozenset(
+        {"registry.read", "lists.decide", "ledger.read", "cycles.decide", "merchants.decide"}
+    ),
     "auditor": frozenset({"registry.read", "audit.read", "ledger.read"}),
+    # Shop staff redeem at their own shop's registered devices and read its statements; every
+    # service call also checks that the shop is theirs.
+    "merchant": frozenset({"redeem", "merchant.self"}),
 }
 
 
@@ -78,23 +93,31 @@ class StaffIdentity:
     user_id: int
     username: str
     role: str
+    merchant_id: int | None = None
 
     def can(self, permission: str) -> bool:
         return role_can(self.role, permission)
 
 
 def create_user(
-    session: Session, username: str, password: str, role: str, full_name: str = ""
+    session: Session,
+    username: str,
+    password: str,
+    role: str,
+    full_name: str = "",
+    *,
+    merchant_id: int | None = None,
 ) -> User:
     if role not in ROLES:
         raise AuthProblem("user.role", role=role)
+    if (role == "merchant") != (merchant_id is not None):
+        raise AuthProblem("user.merchant", role=role)
     if len(password) < MIN_PASSWORD:
         raise AuthProblem("user.password_weak")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise AuthProblem("user.exists", username=username)
-    user = User(
-        username=username, full_name=full_name, role=role, password_hash=_hasher.hash(password)
-    )
+    user = User(username=username, full_name=full_name, role=role, merchant_id=merchant_id,
+                password_hash=_hasher.hash(password))  # fmt: skip
     session.add(user)
     session.flush()
     return user
@@ -138,16 +161,16 @@ def login(
 def identify(session: Session, token: str) -> StaffIdentity | None:
     row = session.execute(
         select(User.id, User.username, User.role, User.active, StaffSession.expires_at,
-               StaffSession.revoked_at)
+               StaffSession.revoked_at, User.merchant_id)
         .join(User, StaffSession.user_id == User.id)
         .where(StaffSession.token_hash == _token_hash(token))
     ).first()  # fmt: skip
     if row is None:
         return None
-    uid, username, role, active, expires_at, revoked_at = row
+    uid, username, role, active, expires_at, revoked_at, merchant_id = row
     if not active or revoked_at is not None or expires_at <= now():
         return None
-    return StaffIdentity(uid, username, role)
+    return StaffIdentity(uid, username, role, merchant_id)
 
 
 def logout(session: Session, token: str) -> None:

@@ -55,11 +55,13 @@ def new_key_text() -> str:
 class FieldCipher:
     """Encrypts and indexes personal identifiers with keys derived from one master key."""
 
-    __slots__ = ("_aead", "_digest_key", "_index_key", "_inner", "_lock", "_outer", "_pool", "_pos")
+    __slots__ = ("_aead", "_digest_key", "_index_key", "_inner", "_lock", "_master", "_outer",
+                 "_pool", "_pos")  # fmt: skip
 
     def __init__(self, master: bytes) -> None:
         if len(master) != KEY_BYTES:
             raise MasterKeyError("key.length", expected=KEY_BYTES, got=len(master))
+        self._master = master
         self._aead = AESGCM(_derive(master, b"field-encryption"))
         self._index_key = _derive(master, b"blind-index")
         # HMAC-SHA256 (RFC 2104) with the two padded-key states computed once: hmac.digest()
@@ -72,6 +74,11 @@ class FieldCipher:
         self._lock = threading.Lock()
         self._pool = b""
         self._pos = 0
+
+    def derive(self, purpose: bytes) -> bytes:
+        """A 32-byte key for ``purpose`` (e.g. b"pin-verifier") from the master key: keys that
+        must not live in the database."""
+        return _derive(self._master, purpose)
 
     def _nonce(self) -> bytes:
         """96 random bits from the OS, drawn a few kilobytes at a time: one system call per

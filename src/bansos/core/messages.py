@@ -286,6 +286,111 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Keluarga ini tidak ada dalam daftar.",
         "This household is not on the list.",
     ),
+    # QRIS (merchant-presented QR)
+    "qris.empty": ("Kode QRIS kosong.", "The QRIS code is empty."),
+    "qris.too_long": (
+        "Kode QRIS terlalu panjang: {length} karakter, paling banyak {limit}.",
+        "The QRIS code is too long: {length} characters, at most {limit}.",
+    ),
+    "qris.charset": (
+        "Kode QRIS memuat karakter yang tidak diizinkan di posisi {offset}; hanya huruf, angka, "
+        "spasi dan tanda baca ASCII yang boleh.",
+        "The QRIS code holds a character that is not allowed at position {offset}; only ASCII "
+        "letters, digits, spaces and punctuation are.",
+    ),
+    "qris.tlv": (
+        "Struktur kode QRIS rusak di posisi {offset}: ID atau panjang kolom bukan dua digit, "
+        "atau isinya melewati akhir kode. Kode mungkin terpotong atau salah pindai.",
+        "The QRIS code's structure is broken at position {offset}: a field ID or length is not "
+        "two digits, or its value runs past the end. The code may be cut short or misread.",
+    ),
+    "qris.duplicate_tag": (
+        "Kolom {tag} muncul lebih dari sekali dalam kode QRIS.",
+        "Field {tag} appears more than once in the QRIS code.",
+    ),
+    "qris.missing_tag": (
+        "Kolom wajib {tag} tidak ada dalam kode QRIS.",
+        "Required field {tag} is missing from the QRIS code.",
+    ),
+    "qris.format_indicator": (
+        "Kode QRIS harus diawali penanda format 000201.",
+        "A QRIS code must start with the payload format indicator 000201.",
+    ),
+    "qris.crc_position": (
+        "Kolom checksum (63) harus menjadi kolom terakhir kode QRIS dan panjangnya 4 karakter.",
+        "The checksum field (63) must be the last field of the QRIS code, 4 characters long.",
+    ),
+    "qris.crc": (
+        "Checksum kode QRIS salah (seharusnya {expected}, tertulis {found}); kode mungkin salah "
+        "pindai atau telah diubah.",
+        "The QRIS checksum is wrong (expected {expected}, found {found}); the code may be "
+        "misread or altered.",
+    ),
+    "qris.point_of_initiation": (
+        "Jenis kode QRIS harus 11 (statis) atau 12 (dinamis), bukan {value}.",
+        "The QRIS point of initiation must be 11 (static) or 12 (dynamic), not {value}.",
+    ),
+    "qris.merchant_account": (
+        "Kode QRIS tidak memuat informasi akun merchant (kolom 26 sampai 51).",
+        "The QRIS code carries no merchant account information (fields 26 to 51).",
+    ),
+    "qris.merchant_pan": (
+        "PAN merchant di kolom {tag} harus berupa 1 sampai 19 digit, bukan {value}.",
+        "The merchant PAN in field {tag} must be 1 to 19 digits, not {value}.",
+    ),
+    "qris.merchant_criteria": (
+        "Kriteria merchant di kolom {tag} harus UMI, UKE, UME atau UBE, bukan {value}.",
+        "The merchant criteria in field {tag} must be UMI, UKE, UME or UBE, not {value}.",
+    ),
+    "qris.nmid": (
+        "NMID QRIS harus berupa ID diikuti 13 digit, bukan {value}.",
+        "A QRIS NMID must be ID followed by 13 digits, not {value}.",
+    ),
+    "qris.mcc": (
+        "Kode kategori merchant (MCC) harus 4 digit, bukan {value}.",
+        "The merchant category code (MCC) must be 4 digits, not {value}.",
+    ),
+    "qris.currency": (
+        "Mata uang kode QRIS harus 360 (rupiah), bukan {value}.",
+        "The QRIS currency must be 360 (rupiah), not {value}.",
+    ),
+    "qris.amount": (
+        "Nominal di kolom {tag} harus rupiah utuh lebih dari nol, misalnya 25000 atau "
+        "25000.00, bukan {value}.",
+        "The amount in field {tag} must be whole rupiah above zero, such as 25000 or 25000.00, "
+        "not {value}.",
+    ),
+    "qris.tip": (
+        "Isi kolom tip atau biaya layanan {tag} tidak sah: {value}.",
+        "The tip or convenience fee field {tag} is not valid: {value}.",
+    ),
+    "qris.country": (
+        "Kode negara kode QRIS harus ID, bukan {value}.",
+        "The QRIS country code must be ID, not {value}.",
+    ),
+    "qris.field_length": (
+        "Kolom {tag} harus berisi 1 sampai {limit} karakter, sekarang {length}.",
+        "Field {tag} must hold 1 to {limit} characters; it has {length}.",
+    ),
+    # Claim codes
+    "claim_code.empty": (
+        "Kode klaim belum diisi. Ketik kode dari SMS Anda.",
+        "The claim code is empty. Type the code from your SMS.",
+    ),
+    "claim_code.length": (
+        "Kode klaim terdiri dari {expected} huruf dan angka, tetapi Anda mengetik {found}. "
+        "Periksa lagi kodenya di SMS Anda.",
+        "A claim code has {expected} letters and digits, but {found} were typed. "
+        "Check the code in your SMS again.",
+    ),
+    "claim_code.charset": (
+        'Kode klaim tidak memakai "{character}". Periksa lagi kodenya di SMS Anda.',
+        'A claim code never contains "{character}". Check the code in your SMS again.',
+    ),
+    "claim_code.check": (
+        "Kode klaim salah ketik. Periksa lagi kodenya di SMS Anda.",
+        "The claim code has a typing mistake. Check the code in your SMS again.",
+    ),
     # Cycles
     "cycle.not_found": ("Siklus {cycle_id} tidak ditemukan.", "Cycle {cycle_id} not found."),
     "cycle.exists": (
@@ -310,6 +415,233 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Total siklus Rp{total} melebihi sisa pagu (pagu Rp{cap}); tidak ada dana dipindahkan.",
         "The cycle's total Rp{total} exceeds what is left of the budget (cap Rp{cap}); "
         "nothing was moved.",
+    ),
+    # QR credentials (kartu QR penerima)
+    "qr.empty": ("Kode QR kosong.", "The QR code is empty."),
+    "qr.too_long": (
+        "Kode QR terlalu panjang ({length} karakter, paling banyak {limit}).",
+        "The QR code is too long ({length} characters, at most {limit}).",
+    ),
+    "qr.prefix": (
+        "Ini bukan kartu bansos (harus diawali {expected}).",
+        "This is not a bansos card (it must start with {expected}).",
+    ),
+    "qr.base45": (
+        "Kode QR rusak atau terpotong (bukan base45 yang sah).",
+        "The QR code is damaged or cut off (not valid base45).",
+    ),
+    "qr.structure": (
+        "Isi kode QR rusak (bukan pesan bertanda tangan yang sah).",
+        "The QR content is damaged (not a valid signed message).",
+    ),
+    "qr.algorithm": (
+        "Kode QR memakai algoritma tanda tangan yang tidak diterima.",
+        "The QR code uses a signature algorithm that is not accepted.",
+    ),
+    "qr.unknown_key": (
+        "Kode QR ditandatangani kunci yang tidak dikenal ({kid}); kartu ini bukan terbitan kami.",
+        "The QR code is signed by an unknown key ({kid}); this card was not issued by us.",
+    ),
+    "qr.retired_key": (
+        "Kunci penanda tangan kartu ini ({kid}) sudah ditarik; minta kartu baru.",
+        "The key that signed this card ({kid}) has been withdrawn; ask for a new card.",
+    ),
+    "qr.signature": (
+        "Tanda tangan kode QR tidak sah: kartu ini dipalsukan atau diubah.",
+        "The QR signature is invalid: this card is forged or altered.",
+    ),
+    "qr.claims": ("Isi kartu tidak lengkap atau salah.", "The card's content is incomplete."),
+    "qr.issuer": (
+        "Kartu ini diterbitkan pihak lain ({issuer}).",
+        "This card was issued by someone else ({issuer}).",
+    ),
+    "qr.not_yet_valid": ("Kartu ini belum berlaku.", "This card is not valid yet."),
+    "qr.expired": (
+        "Kartu ini sudah habis masa berlakunya; minta kartu baru.",
+        "This card has expired; ask for a new card.",
+    ),
+    "qr.revoked": (
+        "Kartu ini sudah diblokir (hilang atau diganti). Gunakan kartu terbaru.",
+        "This card is blocked (lost or replaced). Use the latest card.",
+    ),
+    "qr.unknown_credential": (
+        "Kartu ini tidak terdaftar.",
+        "This card is not registered.",
+    ),
+    "credential.household_not_found": (
+        "Keluarga {household_id} tidak ditemukan.",
+        "Household {household_id} was not found.",
+    ),
+    "credential.no_program": (
+        "Keluarga {household_id} belum menerima program apa pun; kartu belum dapat dibuat.",
+        "Household {household_id} receives no program yet; no card can be made.",
+    ),
+    "credential.not_found": (
+        "Kartu {credential_id} tidak ditemukan.",
+        "Card {credential_id} was not found.",
+    ),
+    "issuer_key.purpose": (
+        "Kegunaan kunci tidak dikenal: {purpose}.",
+        "Unknown key purpose: {purpose}.",
+    ),
+    "issuer_key.not_found": ("Kunci {kid} tidak ditemukan.", "Key {kid} was not found."),
+    "issuer_key.none_active": (
+        "Belum ada kunci aktif untuk {purpose}.",
+        "There is no active key for {purpose}.",
+    ),
+    # PIN
+    "pin.format": ("PIN harus {length} angka.", "The PIN must be {length} digits."),
+    "pin.weak": (
+        "PIN terlalu mudah ditebak (angka sama atau berurutan). Pilih PIN lain.",
+        "The PIN is too easy to guess (repeated or sequential digits). Choose another.",
+    ),
+    "pin.block": (
+        "PIN tidak terbaca oleh server. Ketik ulang PIN di mesin kasir.",
+        "The server could not read the PIN. Type the PIN again on the till.",
+    ),
+    "pin.wrong": (
+        "PIN salah. Sisa percobaan: {tries_left}.",
+        "Wrong PIN. Tries left: {tries_left}.",
+    ),
+    "pin.locked": (
+        "PIN terkunci karena salah 5 kali. Coba lagi setelah pukul {until}, atau hubungi "
+        "pendamping.",
+        "The PIN is locked after 5 wrong tries. Try again after {until}, or ask your field "
+        "officer.",
+    ),
+    # Claim codes, as used
+    "claim_code.unknown": (
+        "Kode klaim tidak dikenal. Periksa lagi kode di SMS Anda.",
+        "Unknown claim code. Check the code in your SMS again.",
+    ),
+    "claim_code.used": ("Kode klaim ini sudah dipakai.", "This claim code has been used."),
+    "claim_code.expired": (
+        "Kode klaim ini sudah kedaluwarsa. Minta kode baru.",
+        "This claim code has expired. Ask for a new one.",
+    ),
+    # Redemption at a partner shop
+    "redemption.key": (
+        "Kunci idempoten wajib diisi (paling panjang 100 karakter).",
+        "An idempotency key is required (at most 100 characters).",
+    ),
+    "redemption.key_reused": (
+        "Kunci idempoten ini sudah dipakai untuk transaksi lain.",
+        "This idempotency key was already used for a different transaction.",
+    ),
+    "redemption.program": (
+        "Kartu atau kode ini tidak berlaku untuk program {program}.",
+        "This card or code is not valid for program {program}.",
+    ),
+    "redemption.credential": (
+        "Isi tepat salah satu: kode QR atau kode klaim.",
+        "Give exactly one of: the QR code or the claim code.",
+    ),
+    "redemption.categories_missing": (
+        "Pilih jenis barang yang dibeli.",
+        "Choose the kinds of goods bought.",
+    ),
+    "redemption.category": (
+        "Bantuan {program} tidak boleh dibelanjakan untuk {category}.",
+        "{program} aid may not be spent on {category}.",
+    ),
+    "redemption.merchant_category": (
+        "Toko ini tidak terdaftar untuk menjual barang tersebut dalam program {program}.",
+        "This shop is not registered to sell these goods under program {program}.",
+    ),
+    "redemption.no_wallet": (
+        "Penerima belum punya saldo program {program}.",
+        "The recipient has no {program} wallet.",
+    ),
+    "redemption.insufficient": (
+        "Saldo tidak cukup. Sisa saldo Rp{balance}.",
+        "Not enough balance. The balance is Rp{balance}.",
+    ),
+    "receipt.invalid": (
+        "Struk ini tidak sah atau sudah diubah.",
+        "This receipt is invalid or has been altered.",
+    ),
+    # Partner shops and their devices
+    "merchant.field": (
+        "Kolom {field} wajib diisi (paling panjang {limit} karakter).",
+        "Field {field} is required (at most {limit} characters).",
+    ),
+    "merchant.kind": (
+        "Jenis toko {kind} tidak dikenal; pilih salah satu: {allowed}.",
+        "Unknown shop kind {kind}; choose one of: {allowed}.",
+    ),
+    "merchant.region": (
+        "Kode kecamatan {region} tidak dikenal (harus kecamatan, 6 digit).",
+        "District code {region} is unknown (it must be a district, 6 digits).",
+    ),
+    "merchant.bank_account": (
+        "Bank dan nomor rekening (6-34 angka) wajib diisi.",
+        "A bank and an account number (6-34 digits) are required.",
+    ),
+    "merchant.nmid": (
+        "NMID QRIS {nmid} tidak sah (ID dan 13 angka).",
+        "QRIS NMID {nmid} is invalid (ID and 13 digits).",
+    ),
+    "merchant.nmid_taken": (
+        "NMID QRIS {nmid} sudah dipakai toko lain.",
+        "QRIS NMID {nmid} is already used by another shop.",
+    ),
+    "merchant.no_program": (
+        "Pilih minimal satu program yang dilayani toko.",
+        "Choose at least one program the shop serves.",
+    ),
+    "merchant.category": (
+        "Kategori {category} tidak ada dalam program {program}.",
+        "Category {category} is not part of program {program}.",
+    ),
+    "merchant.not_found": ("Toko {merchant_id} tidak ditemukan.", "Shop {merchant_id} not found."),
+    "merchant.qris_unknown": (
+        "QRIS ini (NMID {nmid}) bukan milik toko mitra bansos.",
+        "This QRIS (NMID {nmid}) does not belong to a bansos partner shop.",
+    ),
+    "merchant.wrong_status": (
+        "Toko berstatus {status}; tindakan ini perlu status {expected}.",
+        "The shop is {status}; this needs {expected}.",
+    ),
+    "merchant.own_onboarding": (
+        "Toko yang Anda daftarkan sendiri harus disetujui petugas lain.",
+        "A shop you onboarded must be approved by someone else.",
+    ),
+    "merchant.not_active": (
+        "Toko berstatus {status} dan tidak dapat melayani transaksi.",
+        "The shop is {status} and cannot take transactions.",
+    ),
+    "device.public_key": (
+        "Kunci publik perangkat tidak sah (Ed25519, 32 byte, base64url).",
+        "The device public key is invalid (Ed25519, 32 bytes, base64url).",
+    ),
+    "device.key_taken": (
+        "Kunci publik ini sudah terdaftar untuk perangkat lain.",
+        "This public key is already registered to another device.",
+    ),
+    "device.not_found": ("Perangkat {device_id} tidak ditemukan.", "Device {device_id} not found."),
+    "device.signature_missing": (
+        "Permintaan harus ditandatangani perangkat (X-Device-Id, X-Timestamp, X-Signature).",
+        "The request must be signed by the device (X-Device-Id, X-Timestamp, X-Signature).",
+    ),
+    "device.unknown": (
+        "Perangkat tidak terdaftar atau sudah dicabut.",
+        "The device is not registered or has been revoked.",
+    ),
+    "device.other_merchant": (
+        "Perangkat ini bukan milik toko Anda.",
+        "This device does not belong to your shop.",
+    ),
+    "device.timestamp": (
+        "Jam perangkat selisih lebih dari {limit} detik dari server; setel jam perangkat.",
+        "The device clock is more than {limit} seconds off the server's; set the clock.",
+    ),
+    "device.signature": (
+        "Tanda tangan perangkat tidak sah.",
+        "The device signature is invalid.",
+    ),
+    "user.merchant": (
+        "Pengguna toko harus terikat pada satu toko, dan hanya pengguna toko ({role}).",
+        "A shop user must belong to one shop, and only shop users may ({role}).",
     ),
     # Ledger
     "ledger.amount_integer": (

@@ -95,6 +95,26 @@ def open_account(
     return account
 
 
+def find_account(session: Session, kind: str, owner: str, program_code: str = "") -> int | None:
+    """The id of an existing account, or None (nothing is created)."""
+    return session.scalar(
+        select(Account.id).where(
+            Account.kind == ACCOUNT_KINDS[kind],
+            Account.program_code == program_code,
+            Account.owner == owner,
+        )
+    )
+
+
+def programs_of(session: Session, kind: str, owner: str) -> list[str]:
+    """The programs in which ``owner`` has an account of ``kind``."""
+    return list(session.scalars(
+        select(Account.program_code)
+        .where(Account.kind == ACCOUNT_KINDS[kind], Account.owner == owner)
+        .order_by(Account.program_code)
+    ))  # fmt: skip
+
+
 @dataclass(frozen=True)
 class TransferSpec:
     """What to move. ``key`` is the idempotency key: the same key, the same transfer."""

@@ -24,3 +24,13 @@ def enqueue_from(session: Session, kind: str, rows: Select[str, str, str]) -> in
         )
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def enqueue(session: Session, kind: str, recipient: str, payload: str, dedupe_key: str) -> None:
+    """One message (skipped if its dedupe key is already in the outbox)."""
+    session.execute(
+        insert_or_skip(session, Notification, ["dedupe_key"]).values(
+            recipient=recipient, kind=kind, payload=payload, dedupe_key=dedupe_key,
+            status="pending", created_at=now(),
+        )
+    )  # fmt: skip

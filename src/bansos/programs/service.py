@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bansos.core.clock import now
-from bansos.programs.definition import Program, ProgramProblem, parse
+from bansos.programs.definition import Program, ProgramProblem, Restrictions, parse
 from bansos.programs.models import ProgramRecord
 from bansos.registry.models import HouseholdAttributeDef
 from bansos.transparency import service as audit
@@ -88,6 +88,14 @@ def load(session: Session, data: Mapping[str, Any], actor: str) -> LoadResult:
 
 def list_programs(session: Session) -> list[ProgramRecord]:
     return list(session.scalars(select(ProgramRecord).order_by(ProgramRecord.code)))
+
+
+def restrictions(session: Session, code: str) -> Restrictions:
+    """What the program's money may buy, without compiling its rule (the redemption path)."""
+    stored = session.scalar(select(ProgramRecord.definition).where(ProgramRecord.code == code))
+    if stored is None:
+        raise ProgramProblem("program.not_found", program=code)
+    return Restrictions.model_validate(stored.get("restrictions", {}))
 
 
 def get(session: Session, code: str) -> Program:

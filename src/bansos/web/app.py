@@ -23,10 +23,13 @@ from bansos.web.api import auth as auth_api
 from bansos.web.api import cycles as cycles_api
 from bansos.web.api import ledger as ledger_api
 from bansos.web.api import matching as matching_api
+from bansos.web.api import merchants as merchants_api
 from bansos.web.api import registry as registry_api
 from bansos.web.api import targeting as targeting_api
+from bansos.web.api import vouchers as vouchers_api
 from bansos.web.deps import PROBLEM_STATUS, HTTPProblem, get_session
 from bansos.web.jobs import Jobs
+from bansos.web.limits import InFlightLimit
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 _STATUS_CODES = {401: "auth.required", 403: "auth.forbidden", 404: "http.not_found",
@@ -76,6 +79,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     app.include_router(registry_api.router)
     app.include_router(targeting_api.router)
     app.include_router(matching_api.router)
+    app.include_router(merchants_api.router)
+    app.include_router(vouchers_api.router)
     app.include_router(cycles_api.router)
     app.include_router(ledger_api.router)
 
@@ -98,6 +103,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _STATUS_CODES.get(exc.status_code, "http.error")
         return problem_response(request, exc.status_code, code, status=exc.status_code)
+
+    app.add_middleware(InFlightLimit)
 
     @app.middleware("http")
     async def _security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]

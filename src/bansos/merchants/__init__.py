@@ -1,0 +1,1 @@
+"""Partner shops (e-warong, warung, bank agents): onboarding, staff, POS devices, settlement."""

@@ -1,0 +1,1 @@
+"""QR credentials, claim codes, PINs and redemption at partner shops."""

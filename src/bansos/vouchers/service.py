@@ -1,0 +1,467 @@
+"""Issuing and checking what a recipient claims with: issuer keys, QR credentials, PINs and
+claim codes; and redemption at a partner shop, which moves the money in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import cbor2
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bansos.auth import service as auth
+from bansos.auth.service import Actor
+from bansos.core import codes
+from bansos.core.base45 import b45encode
+from bansos.core.clock import now
+from bansos.core.crypto import FieldCipher
+from bansos.ledger import service as ledger
+from bansos.merchants.models import Device, Merchant
+from bansos.notify import service as outbox
+from bansos.programs import service as programs
+from bansos.registry.models import Household
+from bansos.transparency import service as audit
+from bansos.vouchers import cose, pin, qr
+from bansos.vouchers.models import ClaimCode, Credential, IssuerKey, RecipientPin, Redemption
+from bansos.vouchers.qr import VoucherProblem
+
+CREDENTIAL_DAYS = 730
+CLAIM_CODE_HOURS = 72
+PIN_LOCK_MINUTES = 30
+RECEIPT_PREFIX = "BR1:"
+_SIGN_CONTEXT = b"issuer_keys.private_key"
+#: Decrypted keys by kid (a kid is a digest of the public key, so it names one key for good).
+_private_cache: dict[bytes, Ed25519PrivateKey | X25519PrivateKey] = {}
+_public_cache: dict[bytes, Ed25519PublicKey] = {}
+
+
+def _need(actor: Actor, permission: str) -> None:
+    if not auth.role_can(actor.role, permission):
+        raise VoucherProblem("auth.forbidden")
+
+
+def owner(household_id: int) -> str:
+    return f"household:{household_id}"
+
+
+# -- issuer keys ---------------------------------------------------------------------------
+
+
+def _new_key(session: Session, cipher: FieldCipher, purpose: str, actor: str) -> IssuerKey:
+    private: Ed25519PrivateKey | X25519PrivateKey = (
+        Ed25519PrivateKey.generate() if purpose == "sign" else X25519PrivateKey.generate()
+    )
+    public = private.public_key().public_bytes_raw()
+    raw = private.private_bytes_raw()
+    key = IssuerKey(kid=hashlib.sha256(public).digest()[:8], purpose=purpose, public_key=public,
+                    private_key_enc=cipher.encrypt(raw.hex(), _SIGN_CONTEXT),
+                    created_by=actor)  # fmt: skip
+    session.add(key)
+    session.flush()
+    audit.record(session, actor, "issuer_key.created", "issuer_key", key.kid.hex(),
+                 purpose=purpose)  # fmt: skip
+    return key
+
+
+def ensure_keys(session: Session, cipher: FieldCipher, actor: str = "system") -> None:
+    """An active signing key and an active PIN key, created on first use."""
+    for purpose in ("sign", "pin"):
+        active = session.scalar(select(IssuerKey.id).where(
+            IssuerKey.purpose == purpose, IssuerKey.status == "active"))  # fmt: skip
+        if active is None:
+            _new_key(session, cipher, purpose, actor)
+
+
+def rotate_keys(session: Session, cipher: FieldCipher, actor: Actor, purpose: str) -> IssuerKey:
+    """A new active key; the old one is kept for verifying what it signed (``verify_only``)."""
+    _need(actor, "keys.manage")
+    if purpose not in ("sign", "pin"):
+        raise VoucherProblem("issuer_key.purpose", purpose=purpose)
+    for old in session.scalars(select(IssuerKey).where(
+            IssuerKey.purpose == purpose, IssuerKey.status == "active")):  # fmt: skip
+        old.status, old.rotated_at = "verify_only", now()
+    return _new_key(session, cipher, purpose, actor.username)
+
+
+def retire_key(session: Session, kid_hex: str, actor: Actor, reason: str) -> IssuerKey:
+    """Trust a key for nothing any more (e.g. it leaked): its cards must be reissued."""
+    _need(actor, "keys.manage")
+    key = session.scalar(select(IssuerKey).where(IssuerKey.kid == bytes.fromhex(kid_hex)))
+    if key is None:
+        raise VoucherProblem("issuer_key.not_found", kid=kid_hex)
+    key.status, key.retired_at = "retired", now()
+    audit.record(session, actor.username, "issuer_key.retired", "issuer_key", kid_hex,
+                 reason=reason)  # fmt: skip
+    return key
+
+
+def _private(session: Session, cipher: FieldCipher, purpose: str) -> tuple[bytes, object]:
+    row = session.execute(select(IssuerKey.kid, IssuerKey.private_key_enc).where(
+        IssuerKey.purpose == purpose, IssuerKey.status == "active")).first()  # fmt: skip
+    if row is None:
+        raise VoucherProblem("issuer_key.none_active", purpose=purpose)
+    kid, blob = row
+    found = _private_cache.get(kid)
+    if found is None:
+        raw = bytes.fromhex(cipher.decrypt(blob, _SIGN_CONTEXT))
+        found = (Ed25519PrivateKey.from_private_bytes(raw) if purpose == "sign"
+                 else X25519PrivateKey.from_private_bytes(raw))  # fmt: skip
+        _private_cache[kid] = found
+    return kid, found
+
+
+def signing_key(session: Session, cipher: FieldCipher) -> tuple[bytes, Ed25519PrivateKey]:
+    kid, key = _private(session, cipher, "sign")
+    assert isinstance(key, Ed25519PrivateKey)
+    return kid, key
+
+
+def pin_key(session: Session, cipher: FieldCipher) -> X25519PrivateKey:
+    key = _private(session, cipher, "pin")[1]
+    assert isinstance(key, X25519PrivateKey)
+    return key
+
+
+def trusted_keys(session: Session) -> dict[bytes, qr.TrustedKey]:
+    """The signing keys a verifier should know: what an offline POS caches."""
+    keys = {}
+    for kid, public, status in session.execute(select(
+            IssuerKey.kid, IssuerKey.public_key, IssuerKey.status)
+            .where(IssuerKey.purpose == "sign")):  # fmt: skip
+        obj = _public_cache.get(kid)
+        if obj is None:
+            obj = _public_cache[kid] = Ed25519PublicKey.from_public_bytes(public)
+        keys[kid] = qr.TrustedKey(obj, status)
+    return keys
+
+
+def published_keys(session: Session) -> list[dict[str, str]]:
+    """The public keys, for the public endpoint: kid, purpose, status, raw key in base64url."""
+    import base64
+
+    return [{"kid": k.kid.hex(), "purpose": k.purpose, "status": k.status,
+             "alg": "EdDSA" if k.purpose == "sign" else "X25519",
+             "public_key": base64.urlsafe_b64encode(k.public_key).decode().rstrip("=")}
+            for k in session.scalars(select(IssuerKey).where(IssuerKey.status != "retired")
+                                     .order_by(IssuerKey.id))]  # fmt: skip
+
+
+def revocation_list(session: Session) -> list[str]:
+    """Ids (cti, hex) of revoked cards that have not expired yet: what an offline POS caches."""
+    return [cti.hex() for cti in session.scalars(
+        select(Credential.cti).where(Credential.revoked_at.is_not(None),
+                                     Credential.expires_at > now())
+        .order_by(Credential.id))]  # fmt: skip
+
+
+# -- credentials ---------------------------------------------------------------------------
+
+
+def pseudonym(cipher: FieldCipher, household_id: int) -> bytes:
+    """The household's id on its cards: the same on every card, meaningless without our key."""
+    return cipher.blind_index(owner(household_id), b"credential-subject")[-10:]
+
+
+def issue_credential(
+    session: Session, cipher: FieldCipher, household_id: int, actor: Actor,
+    *, days: int = CREDENTIAL_DAYS,
+) -> Credential:  # fmt: skip
+    """A new QR card for a household that has a program wallet; an earlier card still in use
+    is replaced (and goes on the revocation list)."""
+    _need(actor, "credentials.manage")
+    if session.get(Household, household_id) is None:
+        raise VoucherProblem("credential.household_not_found", household_id=household_id)
+    progs = ledger.programs_of(session, "recipient_wallet", owner(household_id))
+    if not progs:
+        raise VoucherProblem("credential.no_program", household_id=household_id)
+    stamp = now()
+    for old in session.scalars(select(Credential).where(
+            Credential.household_id == household_id, Credential.status == "active")):  # fmt: skip
+        old.status, old.revoked_at, old.revoked_by = "replaced", stamp, actor.username
+        old.revoke_reason = "diganti kartu baru"
+    kid, key = signing_key(session, cipher)
+    cti = secrets.token_bytes(8)
+    expires = stamp + timedelta(days=days)
+    claims = qr.Claims(credential_id=cti, subject=pseudonym(cipher, household_id),
+                       programs=tuple(progs), issued_at=int(stamp.timestamp()),
+                       not_before=int(stamp.timestamp()) - 300,
+                       expires_at=int(expires.timestamp()))  # fmt: skip
+    cred = Credential(cti=cti, household_id=household_id, subject=claims.subject,
+                      programs=",".join(progs), kid=kid, qr_text=qr.encode(claims, key, kid),
+                      issued_at=stamp, expires_at=expires, issued_by=actor.username)  # fmt: skip
+    session.add(cred)
+    session.flush()
+    audit.record(session, actor.username, "credential.issued", "credential", str(cred.id),
+                 household=household_id, programs=progs)  # fmt: skip
+    return cred
+
+
+def revoke_credential(
+    session: Session, credential_id: int, actor: Actor, reason: str
+) -> Credential:
+    """A lost or stolen card: refused online at once, offline once POS caches refresh."""
+    _need(actor, "credentials.manage")
+    cred = session.get(Credential, credential_id)
+    if cred is None:
+        raise VoucherProblem("credential.not_found", credential_id=credential_id)
+    if cred.status == "active":
+        cred.status, cred.revoked_at, cred.revoked_by = "revoked", now(), actor.username
+        cred.revoke_reason = reason
+        audit.record(session, actor.username, "credential.revoked", "credential", str(cred.id),
+                     reason=reason)  # fmt: skip
+    return cred
+
+
+# -- PIN -------------------------------------------------------------------------------------
+
+
+class WrongPin(VoucherProblem):
+    """Raised inside the redemption transaction, which is then rolled back; the caller counts
+    the failure in a transaction of its own (``count_wrong_pin``) so that it sticks."""
+
+    def __init__(self, household_id: int) -> None:
+        super().__init__("pin.wrong", tries_left=0)
+        self.household_id = household_id
+
+
+def set_pin(session: Session, cipher: FieldCipher, household_id: int, new_pin: str) -> None:
+    pin.check_new_pin(new_pin)
+    verifier = pin.verifier(cipher.derive(b"pin-verifier"), household_id, new_pin)
+    row = session.get(RecipientPin, household_id)
+    if row is None:
+        session.add(RecipientPin(household_id=household_id, verifier=verifier))
+    else:
+        row.verifier, row.failed, row.locked_until, row.set_at = verifier, 0, None, now()
+    session.flush()
+
+
+def _check_pin(session: Session, cipher: FieldCipher, household_id: int, given: str) -> None:
+    row = session.get(RecipientPin, household_id)
+    if row is None:  # first claim: the PIN she types now becomes hers
+        set_pin(session, cipher, household_id, given)
+        return
+    if row.locked_until is not None and row.locked_until > now():
+        raise VoucherProblem("pin.locked", until=row.locked_until.strftime("%H:%M UTC"))
+    if not pin.matches(cipher.derive(b"pin-verifier"), household_id, given, row.verifier):
+        raise WrongPin(household_id)
+    if row.failed:
+        row.failed, row.locked_until = 0, None
+
+
+def count_wrong_pin(session: Session, household_id: int) -> VoucherProblem:
+    """Record a wrong PIN; the fifth in a row locks the household's PIN for a cooling period
+    and raises an alert (audit trail and a message to the household)."""
+    session.execute(update(RecipientPin).where(RecipientPin.household_id == household_id)
+                    .values(failed=RecipientPin.failed + 1))  # fmt: skip
+    row = session.get(RecipientPin, household_id)
+    assert row is not None
+    session.refresh(row)
+    if row.failed >= pin.MAX_WRONG:
+        row.locked_until, row.failed = now() + timedelta(minutes=PIN_LOCK_MINUTES), 0
+        audit.record(session, "system", "pin.locked", "household", str(household_id),
+                     minutes=PIN_LOCK_MINUTES)  # fmt: skip
+        outbox.enqueue(session, "pin_locked", owner(household_id),
+                       json.dumps({"minutes": PIN_LOCK_MINUTES}),
+                       f"pin_locked:{household_id}:{int(now().timestamp())}")  # fmt: skip
+        return VoucherProblem("pin.locked", until=row.locked_until.strftime("%H:%M UTC"))
+    return VoucherProblem("pin.wrong", tries_left=pin.MAX_WRONG - row.failed)
+
+
+# -- claim codes ---------------------------------------------------------------------------
+
+
+def _code_digest(cipher: FieldCipher, canonical: str) -> bytes:
+    return cipher.blind_index(canonical, b"claim-code")
+
+
+def issue_claim_code(session: Session, cipher: FieldCipher, household_id: int, program: str,
+                     actor: Actor, *, hours: int = CLAIM_CODE_HOURS) -> str:  # fmt: skip
+    """A single-use code for a feature phone, sent through the outbox; stored as a digest."""
+    _need(actor, "credentials.manage")
+    if ledger.find_account(session, "recipient_wallet", owner(household_id), program) is None:
+        raise VoucherProblem("credential.no_program", household_id=household_id)
+    code = codes.new_code()
+    canonical = codes.normalize(code)
+    expires = now() + timedelta(hours=hours)
+    row = ClaimCode(
+        digest=_code_digest(cipher, canonical),
+        household_id=household_id,
+        program_code=program,
+        expires_at=expires,
+        created_by=actor.username,
+    )
+    session.add(row)
+    session.flush()
+    outbox.enqueue(session, "claim_code", owner(household_id),
+                   json.dumps({"code": codes.format_code(canonical), "program": program,
+                               "expires_at": expires.isoformat()}),
+                   f"claim_code:{row.id}")  # fmt: skip
+    audit.record(session, actor.username, "claim_code.issued", "household", str(household_id),
+                 program=program, claim_code=row.id)  # fmt: skip
+    return codes.format_code(canonical)
+
+
+# -- redemption ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RedeemRequest:
+    idempotency_key: str
+    program: str
+    amount: int
+    categories: tuple[str, ...]
+    pin_block: str
+    qr_text: str | None = None
+    claim_code: str | None = None
+
+
+@dataclass(frozen=True)
+class Receipt:
+    redemption_id: int
+    at: datetime
+    merchant_id: int
+    merchant_name: str
+    program: str
+    amount: int
+    balance_after: int
+    signed: str  # BR1: + base45(COSE_Sign1), verifiable with the published keys
+    replayed: bool = False
+
+
+def _digest(req: RedeemRequest) -> bytes:
+    what = [
+        req.program,
+        req.amount,
+        sorted(req.categories),
+        req.qr_text or "",
+        codes.normalize(req.claim_code) if req.claim_code else "",
+    ]
+    return hashlib.sha256(json.dumps(what).encode()).digest()
+
+
+def _receipt(row: Redemption, merchant: Merchant, replayed: bool = False) -> Receipt:
+    return Receipt(row.id, row.created_at, merchant.id, merchant.name, row.program_code,
+                   row.amount, row.balance_after, row.receipt, replayed)  # fmt: skip
+
+
+def read_receipt(session: Session, text: str) -> dict[int, object]:
+    """A receipt checked against the published keys (what a recipient or auditor does)."""
+    if not text.startswith(RECEIPT_PREFIX):
+        raise VoucherProblem("receipt.invalid")
+    from bansos.core.base45 import Base45Error, b45decode
+
+    try:
+        message = cose.parse(b45decode(text[len(RECEIPT_PREFIX) :]))
+        trusted = trusted_keys(session).get(message.kid)
+        if trusted is None or trusted.status == "retired":
+            raise VoucherProblem("receipt.invalid")
+        cose.verify(message, trusted.public)
+        body: dict[int, object] = cbor2.loads(message.payload)
+    except (Base45Error, cose.CoseError):
+        raise VoucherProblem("receipt.invalid") from None
+    return body
+
+
+def redeem(
+    session: Session,
+    cipher: FieldCipher,
+    req: RedeemRequest,
+    device: Device,
+    merchant: Merchant,
+    username: str,
+) -> Receipt:
+    """Everything checked, then in this one transaction: the ledger transfer wallet -> the
+    shop's payable, the redemption and its signed receipt. The same idempotency key again
+    returns the first receipt."""
+    if merchant.status != "active" or device.status != "active":
+        raise VoucherProblem("merchant.not_active", status=merchant.status)
+    key = f"{device.id}:{req.idempotency_key}"
+    if not req.idempotency_key or len(key) > 120:
+        raise VoucherProblem("redemption.key")
+    digest = _digest(req)
+    done = session.scalar(select(Redemption).where(Redemption.key == key))
+    if done is not None:
+        if done.request_digest != digest:
+            raise VoucherProblem("redemption.key_reused")
+        return _receipt(done, merchant, replayed=True)
+    amount = ledger.check_amount(req.amount)
+    credential_id = claim_code_id = None
+    if req.qr_text is not None and req.claim_code is None:
+        verified = qr.read(req.qr_text, trusted_keys(session), (), int(now().timestamp()))
+        cred = session.scalar(
+            select(Credential).where(Credential.cti == verified.claims.credential_id)
+        )
+        if cred is None:
+            raise VoucherProblem("qr.unknown_credential")
+        if cred.status != "active":
+            raise VoucherProblem("qr.revoked")
+        if req.program not in verified.claims.programs:
+            raise VoucherProblem("redemption.program", program=req.program)
+        household_id, credential_id, channel = cred.household_id, cred.id, "qr"
+    elif req.claim_code is not None and req.qr_text is None:
+        canonical = codes.check(req.claim_code)
+        code = session.scalar(select(ClaimCode).where(
+            ClaimCode.digest == _code_digest(cipher, canonical)))  # fmt: skip
+        if code is None:
+            raise VoucherProblem("claim_code.unknown")
+        if code.used_at is not None:
+            raise VoucherProblem("claim_code.used")
+        if code.expires_at <= now():
+            raise VoucherProblem("claim_code.expired")
+        if code.program_code != req.program:
+            raise VoucherProblem("redemption.program", program=req.program)
+        household_id, claim_code_id, channel = code.household_id, code.id, "claim_code"
+        code.used_at = now()
+    else:
+        raise VoucherProblem("redemption.credential")
+    allowed = set(programs.restrictions(session, req.program).categories)
+    wanted = set(req.categories)
+    if allowed:
+        if not wanted:
+            raise VoucherProblem("redemption.categories_missing")
+        outside = sorted(wanted - allowed)
+        if outside:
+            raise VoucherProblem("redemption.category", category=outside[0], program=req.program)
+    shop = set(merchant.categories.get(req.program, ()))
+    if req.program not in merchant.categories or (allowed and not wanted <= shop):
+        raise VoucherProblem("redemption.merchant_category", program=req.program)
+    aad = pin.associated_data(device.id, req.idempotency_key)
+    _check_pin(
+        session, cipher, household_id, pin.open_block(req.pin_block, pin_key(session, cipher), aad)
+    )
+    wallet = ledger.find_account(session, "recipient_wallet", owner(household_id), req.program)
+    if wallet is None:
+        raise VoucherProblem("redemption.no_wallet", program=req.program)
+    payable = ledger.open_account(session, "merchant_payable", f"merchant:{merchant.id}",
+                                  req.program).id  # fmt: skip
+    try:
+        moved = ledger.transfer(session, ledger.TransferSpec(
+            f"r:{key}", wallet, payable, amount, "redemption", ref=f"merchant:{merchant.id}"),
+            username)  # fmt: skip
+    except ledger.LedgerProblem as exc:
+        if exc.code == "ledger.exceeds_credits":
+            left = ledger.balance(session, wallet).available
+            raise VoucherProblem("redemption.insufficient", balance=left) from None
+        raise
+    left = ledger.balance(session, wallet).available
+    stamp = now()
+    row = Redemption(key=key, request_digest=digest, merchant_id=merchant.id,
+                     device_id=device.id, household_id=household_id,
+                     credential_id=credential_id, claim_code_id=claim_code_id,
+                     program_code=req.program, amount=amount,
+                     categories=",".join(sorted(wanted)), transfer_id=moved.transfer.id,
+                     channel=channel, receipt="", balance_after=left, created_by=username,
+                     created_at=stamp)  # fmt: skip
+    session.add(row)
+    session.flush()
+    kid, signer = signing_key(session, cipher)
+    body = cbor2.dumps({1: row.id, 2: int(stamp.timestamp()), 3: merchant.id, 4: merchant.name,
+                        5: req.program, 6: amount, 7: left, 8: row.categories})  # fmt: skip
+    row.receipt = RECEIPT_PREFIX + b45encode(cose.sign(body, signer, kid))
+    return _receipt(row, merchant)

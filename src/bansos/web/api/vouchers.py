@@ -1,0 +1,155 @@
+"""QR cards, claim codes and redemption: staff issue and revoke; shops redeem from a
+registered, signing device; anyone may fetch the public keys and the revocation list."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request, Response
+from pydantic import BaseModel, Field, StrictInt
+
+from bansos.auth.service import Actor, StaffIdentity
+from bansos.core.clock import now
+from bansos.core.errors import Problem
+from bansos.merchants import service as merchants
+from bansos.vouchers import service as vouchers
+from bansos.web.deps import DbSession, Staff, get_runtime, http_problem, require
+
+router = APIRouter(tags=["vouchers"])
+Manager = Annotated[StaffIdentity, Depends(require("credentials.manage"))]
+
+
+class CredentialOut(BaseModel):
+    id: int
+    household_id: int
+    programs: str
+    qr_text: str
+    status: str
+    issued_at: datetime
+    expires_at: datetime
+
+
+class ReasonBody(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class ClaimCodeBody(BaseModel):
+    program: str = Field(min_length=2, max_length=32)
+
+
+class RedeemBody(BaseModel):
+    idempotency_key: str = Field(min_length=1, max_length=100)
+    program: str = Field(min_length=2, max_length=32)
+    amount: StrictInt = Field(description="whole rupiah")
+    categories: list[Annotated[str, Field(max_length=40)]] = Field(default=[], max_length=20)
+    pin_block: str = Field(max_length=200, description="the PIN sealed to the server's PIN key")
+    qr: str | None = Field(None, max_length=400)
+    claim_code: str | None = Field(None, max_length=40)
+
+
+class ReceiptOut(BaseModel):
+    redemption_id: int
+    at: datetime
+    merchant_id: int
+    merchant_name: str
+    program: str
+    amount: int
+    balance_after: int
+    signed: str
+    replayed: bool
+
+
+def _actor(staff: StaffIdentity) -> Actor:
+    return Actor(staff.username, staff.role)
+
+
+@router.post("/api/households/{household_id}/credentials", status_code=201,
+             response_model=CredentialOut)  # fmt: skip
+def issue(household_id: int, request: Request, session: DbSession, staff: Manager) -> Any:
+    """A new QR card for the household (an earlier card is replaced and revoked)."""
+    try:
+        return vouchers.issue_credential(session, get_runtime(request).cipher, household_id,
+                                         _actor(staff))  # fmt: skip
+    except Problem as exc:
+        raise http_problem(exc) from None
+
+
+@router.post("/api/credentials/{credential_id}/revoke", response_model=CredentialOut)
+def revoke(credential_id: int, body: ReasonBody, session: DbSession, staff: Manager) -> Any:
+    """Block a lost or stolen card."""
+    try:
+        return vouchers.revoke_credential(session, credential_id, _actor(staff), body.reason)
+    except Problem as exc:
+        raise http_problem(exc) from None
+
+
+@router.post("/api/households/{household_id}/claim-codes", status_code=201)
+def claim_code(household_id: int, body: ClaimCodeBody, request: Request, session: DbSession,
+               staff: Manager) -> dict[str, Any]:  # fmt: skip
+    """Send the household a single-use claim code by SMS (the code goes to the outbox only)."""
+    try:
+        vouchers.issue_claim_code(session, get_runtime(request).cipher, household_id,
+                                  body.program, _actor(staff))  # fmt: skip
+    except Problem as exc:
+        raise http_problem(exc) from None
+    return {"sent": True, "hours_valid": vouchers.CLAIM_CODE_HOURS}
+
+
+@router.get("/api/public/keys")
+def keys(session: DbSession) -> dict[str, Any]:
+    """The issuer's public keys (for offline verifiers and PIN sealing), no login needed."""
+    return {"issuer": "ID-KEMENSOS", "keys": vouchers.published_keys(session)}
+
+
+@router.get("/api/public/revocations")
+def revocations(session: DbSession, response: Response) -> dict[str, Any]:
+    """Ids of blocked cards not yet expired: what an offline POS checks against."""
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return {"generated_at": now().isoformat(), "revoked": vouchers.revocation_list(session)}
+
+
+async def raw_body(request: Request) -> bytes:
+    return await request.body()
+
+
+@router.post("/api/redemptions", status_code=201, response_model=ReceiptOut)
+def redeem(
+    body: RedeemBody,
+    request: Request,
+    response: Response,
+    session: DbSession,
+    staff: Staff,
+    raw: Annotated[bytes, Depends(raw_body)],
+    x_device_id: Annotated[str, Header(max_length=20)] = "",
+    x_timestamp: Annotated[str, Header(max_length=20)] = "",
+    x_signature: Annotated[str, Header(max_length=200)] = "",
+) -> Any:
+    """Aid taken at a shop, from a registered device that signs the request. The same
+    ``idempotency_key`` again returns the first receipt (status 200, ``replayed``)."""
+    if not staff.can("redeem"):
+        raise http_problem(Problem("auth.forbidden"))
+    cipher = get_runtime(request).cipher
+    req = vouchers.RedeemRequest(
+        idempotency_key=body.idempotency_key, program=body.program, amount=body.amount,
+        categories=tuple(body.categories), pin_block=body.pin_block, qr_text=body.qr,
+        claim_code=body.claim_code,
+    )  # fmt: skip
+    try:
+        device, merchant = merchants.authenticate_device(
+            session, device_id=x_device_id, timestamp=x_timestamp, signature=x_signature,
+            method=request.method, path=request.url.path, body=raw,
+            merchant_user=staff.merchant_id,
+        )  # fmt: skip
+        receipt = vouchers.redeem(session, cipher, req, device, merchant, staff.username)
+    except vouchers.WrongPin as exc:
+        # the redemption is undone; the wrong try is counted in a transaction of its own
+        session.rollback()
+        problem = vouchers.count_wrong_pin(session, exc.household_id)
+        session.commit()
+        raise http_problem(problem) from None
+    except Problem as exc:
+        raise http_problem(exc) from None
+    if receipt.replayed:
+        response.status_code = 200
+    return receipt

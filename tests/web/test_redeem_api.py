@@ -1,0 +1,102 @@
+"""Redemption over the real HTTP API (both engines): a shop user on a signing device, the
+receipt, replays, refusals, and 50 concurrent redemptions against one wallet."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+
+from bansos.db import unit_of_work
+from tests.vouchers.shop import PASSWORD, Shop, open_shop
+from tests.web.test_api import Site, site  # noqa: F401  (the live server fixture)
+
+
+def _post(site: Site, shop: Shop, token: str, body: dict[str, Any],  # noqa: F811
+          client: httpx.Client | None = None, *, sign: bool = True) -> httpx.Response:  # fmt: skip
+    raw = json.dumps(body).encode()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    if sign:
+        headers.update(shop.sign("POST", "/api/redemptions", raw))
+    return (client or site.client).post("/api/redemptions", content=raw, headers=headers)
+
+
+def _body(shop: Shop, key: str, amount: int, pin: str = "482913") -> dict[str, Any]:
+    return {"idempotency_key": key, "program": "SEMBAKO", "amount": amount,
+            "categories": ["beras"], "pin_block": shop.pin_block(pin, key),
+            "qr": shop.cards[0]}  # fmt: skip
+
+
+def test_redemptions_over_http(site: Site) -> None:  # noqa: F811
+    with unit_of_work(site.rt.factory) as db:
+        shop = open_shop(db, site.rt.cipher, username="kasir-http")
+    login = site.login("kasir-http", PASSWORD)
+    assert login.status_code == 200, login.text
+    token = login.json()["token"]
+    keys = site.client.get("/api/public/keys").json()
+    assert {k["purpose"] for k in keys["keys"]} == {"sign", "pin"}
+
+    unsigned = _post(site, shop, token, _body(shop, "u-1", 1_000), sign=False)
+    assert (unsigned.status_code, unsigned.json()["code"]) == (401, "device.signature_missing")
+    staff = _post(site, shop, site.tokens["operator"], _body(shop, "u-2", 1_000))
+    assert (staff.status_code, staff.json()["code"]) == (403, "auth.forbidden")
+    raw = json.dumps(_body(shop, "u-3", 1_000)).encode()
+    forged = shop.sign("POST", "/api/redemptions", b"{}")
+    resp = site.client.post(
+        "/api/redemptions",
+        content=raw,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json", **forged},
+    )
+    assert (resp.status_code, resp.json()["code"]) == (401, "device.signature")  # fmt: skip
+
+    ok = _post(site, shop, token, _body(shop, "first", 20_000))
+    assert ok.status_code == 201, ok.text
+    receipt = ok.json()
+    assert (receipt["amount"], receipt["balance_after"], receipt["replayed"]) == (
+        20_000, 180_000, False)  # fmt: skip
+    assert receipt["signed"].startswith("BR1:")
+    again = _post(site, shop, token, _body(shop, "first", 20_000))
+    assert again.status_code == 200 and again.json()["redemption_id"] == receipt["redemption_id"]
+    wrong = _post(site, shop, token, _body(shop, "wrong-pin", 1_000, pin="000111"))
+    assert (wrong.status_code, wrong.json()["code"]) == (403, "pin.wrong")
+    assert wrong.json()["messages"]["en"] == "Wrong PIN. Tries left: 4."
+
+    # 50 at once against one wallet holding Rp180.000, Rp7.000 each: 25 fit, 25 must not.
+    with (httpx.Client(base_url=str(site.client.base_url), timeout=60) as client,
+          ThreadPoolExecutor(max_workers=50) as pool):  # fmt: skip
+        answers = list(pool.map(
+            lambda i: _post(site, shop, token, _body(shop, f"rush-{i}", 7_000), client),
+            range(50)))  # fmt: skip
+    codes = sorted(str(a.status_code) + (a.json().get("code") or "") for a in answers)
+    assert codes.count("201") == 25, codes
+    assert codes.count("409redemption.insufficient") == 25, codes
+    verify = site.client.get("/api/ledger/verify", headers=site.bearer("auditor")).json()
+    assert verify["ok"], verify
+    wallet = site.client.get(f"/api/ledger/accounts/{shop.wallets[0]}",
+                             headers=site.bearer("auditor")).json()  # fmt: skip
+    assert wallet["posted"] == 180_000 - 25 * 7_000 == 5_000
+
+
+def test_cards_keys_and_revocation_over_http(site: Site) -> None:  # noqa: F811
+    op = site.bearer("operator")
+    with unit_of_work(site.rt.factory) as db:
+        shop = open_shop(db, site.rt.cipher, username="kasir-cards", households=1)
+    made = site.client.post(f"/api/households/{shop.households[0]}/credentials", headers=op)
+    assert made.status_code == 201, made.text
+    card = made.json()
+    assert card["qr_text"].startswith("BS1:") and len(card["qr_text"]) <= 300
+    lost = site.client.post(f"/api/credentials/{card['id']}/revoke", headers=op,
+                            json={"reason": "hilang"})  # fmt: skip
+    assert lost.json()["status"] == "revoked"
+    listed = site.client.get("/api/public/revocations").json()["revoked"]
+    assert len(listed) >= 2  # the replaced first card and the lost one
+    code = site.client.post(f"/api/households/{shop.households[0]}/claim-codes", headers=op,
+                            json={"program": "SEMBAKO"})  # fmt: skip
+    assert code.status_code == 201 and "code" not in code.json()
+    denied = site.client.post(f"/api/households/{shop.households[0]}/credentials",
+                              headers=site.bearer("auditor"))  # fmt: skip
+    assert (denied.status_code, denied.json()["code"]) == (403, "auth.forbidden")
+    login = site.login("kasir-cards", PASSWORD)
+    assert login.status_code == 200
