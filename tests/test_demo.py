@@ -6,16 +6,21 @@ import base64
 from pathlib import Path
 
 import pytest
+import zxingcpp
+from PIL import Image
 from sqlalchemy import func, select
 
 from bansos import demo
 from bansos.auth import service as auth
 from bansos.db import unit_of_work
+from bansos.merchants.models import Merchant
 from bansos.programs.models import Cycle
 from bansos.registry.models import Household, Person
 from bansos.runtime import open_runtime
 from bansos.settings import Settings
 from bansos.targeting.models import CandidateList, MatchRun
+from bansos.vouchers.models import Credential
+from bansos.vouchers.qris import parse_qris
 from tests.conftest import ENGINES, FreshDatabases, migrated_engine
 
 
@@ -55,6 +60,19 @@ def test_demo_loads_once_with_working_logins(
             run = session.scalars(select(MatchRun)).one()
             assert run.created_by == "operator" and run.rows > 1000
         assert (tmp_path / "demo" / "proposals.resolved.csv").exists()
+        with unit_of_work(rt.factory) as session:
+            shops = session.scalars(select(Merchant).order_by(Merchant.id)).all()
+            assert [(m.name, m.status) for m in shops] == [
+                ("E-Warong Sejahtera", "active"), ("Warung Bu Tini", "pending")]  # fmt: skip
+            token, user, _ = auth.login(session, *demo.SHOP_USER)
+            assert user.merchant_id == shops[0].id and auth.identify(session, token) is not None
+            assert session.scalar(select(func.count()).select_from(Credential)) == demo.CARDS
+        sticker = (tmp_path / "demo" / "qris-e-warong-sejahtera.txt").read_text().strip()
+        assert parse_qris(sticker).nmid == demo.DEMO_NMID
+        pngs = sorted((tmp_path / "demo" / "cards").glob("*.png"))
+        assert len(pngs) == 3
+        read = zxingcpp.read_barcodes(Image.open(pngs[0]))
+        assert len(read) == 1 and read[0].text.startswith("BS1:")
         second = demo.load(rt, tmp_path / "demo")
         assert not second.loaded
         with unit_of_work(rt.factory) as session:

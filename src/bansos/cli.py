@@ -785,6 +785,8 @@ def demo_load() -> None:
     out.print("Login demo / demo logins (username / password):")
     for username, role, password in demo.DEMO_USERS:
         out.print(f"  {role:<9} {username} / {password}")
+    out.print(f"  {'merchant':<9} {demo.SHOP_USER[0]} / {demo.SHOP_USER[1]}  (E-Warong Sejahtera)")
+    out.print(f"Kartu QR contoh / sample QR cards: {rt.settings.data_dir / 'demo' / 'cards'}")
 
 
 @app.command("serve")

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bansos.auth import service as auth
 from bansos.auth.models import User
 from bansos.db import unit_of_work
+from bansos.merchants import service as merchants
 from bansos.programs import cycles
 from bansos.programs import service as programs
 from bansos.programs.definition import read_file
@@ -22,6 +23,9 @@ from bansos.registry.synth import generate
 from bansos.runtime import Runtime
 from bansos.targeting import matches
 from bansos.targeting import service as targeting
+from bansos.vouchers import card
+from bansos.vouchers import service as vouchers
+from bansos.vouchers.qris import build_static
 
 #: Cileunyi (Kab. Bandung), Wonosari (Gunungkidul), Sakra (Lombok Timur), Balige (Toba, Batak
 #: names), Sukawati (Gianyar, Balinese names), Mariso (Kota Makassar).
@@ -38,6 +42,10 @@ DEMO_USERS = (
     ("auditor", "auditor", "demo-auditor-2026"),
     ("petugas", "field_officer", "demo-petugas-2026"),
 )
+#: The demo's partner shop and its cashier (role merchant).
+SHOP_USER = ("kasir", "demo-kasir-2026")
+DEMO_NMID = "ID1020026123457"
+CARDS = 20  # PKH households given a QR card (the first three also as PNG files)
 
 
 @dataclass
@@ -86,6 +94,7 @@ def load(rt: Runtime, out_dir: Path) -> DemoResult:
             cycle = cycles.create(session, "PKH", DEMO_PERIOD, operator)
             cycles.compute(session, cycle.id, operator)
             cycles.submit(session, cycle.id, operator)
+        _shops_and_cards(rt, out_dir)
     with unit_of_work(rt.factory) as session:
         # The villages' proposals matched to the registry: a review queue for the field officer.
         matches.run_match(session, rt.cipher, out_dir / "proposals.csv",
@@ -93,3 +102,39 @@ def load(rt: Runtime, out_dir: Path) -> DemoResult:
                           out_path=out_dir / "proposals.resolved.csv",
                           rejects_path=out_dir / "proposals.rejects.csv")  # fmt: skip
     return DemoResult(True, after["people"], after["households"])
+
+
+def _shops_and_cards(rt: Runtime, out_dir: Path) -> None:
+    """An approved e-warong with a cashier login and a QRIS sticker, a warung waiting for the
+    approver, and QR cards for the first PKH households (printable PNGs in ``out_dir/cards``)."""
+    operator = targeting.Actor("operator", "operator")
+    approver = targeting.Actor("approver", "approver")
+    with unit_of_work(rt.factory) as session:
+        shop = merchants.onboard(session, merchants.MerchantIn(
+            name="E-Warong Sejahtera", owner_name="Sri Wahyuni", kind="e_warong",
+            region_code="340301", address="Jl. Wonosari-Yogyakarta km 1, Wonosari",
+            bank_code="BRI", bank_account="012301000123501", bank_account_name="Sri Wahyuni",
+            categories={"SEMBAKO": ["beras", "telur", "daging", "ikan", "sayur", "buah",
+                                    "kacang"], "PKH": []},
+            nmid=DEMO_NMID), operator)  # fmt: skip
+        merchants.decide(session, shop.id, approver, approve=True, reason="Survei lapangan")
+        merchants.add_staff(session, shop.id, SHOP_USER[0], SHOP_USER[1], "Kasir e-warong",
+                            operator)  # fmt: skip
+        merchants.onboard(session, merchants.MerchantIn(
+            name="Warung Bu Tini", owner_name="Tini Rahayu", kind="warung",
+            region_code="340301", address="Dusun Gadungsari RT 02, Wonosari", bank_code="BPD DIY",
+            bank_account="001221004455", bank_account_name="Tini Rahayu",
+            categories={"SEMBAKO": ["beras", "telur", "sayur"]}), operator)  # fmt: skip
+        vouchers.ensure_keys(session, rt.cipher, "demo")
+        households = vouchers.households_with_wallets(session, "PKH", limit=CARDS)
+        issued = [vouchers.issue_credential(session, rt.cipher, hh, operator).id
+                  for hh in households]  # fmt: skip
+    (out_dir / "qris-e-warong-sejahtera.txt").write_text(
+        build_static(DEMO_NMID, "E-Warong Sejahtera", "Gunungkidul") + "\n", encoding="utf-8"
+    )
+    cards = out_dir / "cards"
+    cards.mkdir(exist_ok=True)
+    with unit_of_work(rt.factory) as session:
+        for credential_id in issued[:3]:
+            data = vouchers.card_data(session, credential_id)
+            (cards / f"{data.card_id}.png").write_bytes(card.render_png(data, dpi=200))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
+import bansos.all_models  # noqa: F401 - every table known, so foreign keys across capabilities resolve
 from bansos.core.crypto import FieldCipher
 from bansos.db import make_engine, session_factory, unit_of_work
 from bansos.keys import bind_key, load_cipher

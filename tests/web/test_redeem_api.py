@@ -3,14 +3,18 @@ receipt, replays, refusals, and 50 concurrent redemptions against one wallet."""
 
 from __future__ import annotations
 
+import io
 import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
+import zxingcpp
+from PIL import Image
 
 from bansos.db import unit_of_work
-from tests.vouchers.shop import PASSWORD, Shop, open_shop
+from bansos.vouchers.qris import build_static
+from tests.vouchers.shop import PASSWORD, Shop, nmid_of, open_shop
 from tests.web.test_api import Site, site  # noqa: F401  (the live server fixture)
 
 
@@ -98,5 +102,20 @@ def test_cards_keys_and_revocation_over_http(site: Site) -> None:  # noqa: F811
     denied = site.client.post(f"/api/households/{shop.households[0]}/credentials",
                               headers=site.bearer("auditor"))  # fmt: skip
     assert (denied.status_code, denied.json()["code"]) == (403, "auth.forbidden")
-    login = site.login("kasir-cards", PASSWORD)
-    assert login.status_code == 200
+    png = site.client.get(f"/api/credentials/{card['id']}/card.png", headers=op)
+    assert png.headers["content-type"] == "image/png"
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))
+    assert [b.text for b in found] == [card["qr_text"]]
+    pdf = site.client.get(f"/api/credentials/{card['id']}/card.pdf", headers=op)
+    assert pdf.content.startswith(b"%PDF")
+    assert site.client.get(f"/api/credentials/{card['id']}/card.gif", headers=op).status_code == 404
+
+    sticker = build_static(nmid_of("kasir-cards"), "E-Warong Sejahtera", "Sleman")
+    shop_seen = site.client.post("/api/qris/resolve", json={"qris": sticker}).json()
+    assert shop_seen["merchant_id"] == shop.merchant_id
+    bad_crc = sticker[:-4] + ("0000" if not sticker.endswith("0000") else "FFFF")
+    refused = site.client.post("/api/qris/resolve", json={"qris": bad_crc})
+    assert (refused.status_code, refused.json()["code"]) == (422, "qris.crc")
+    stranger = build_static("ID9999999999999", "Toko Lain", "Sleman")
+    unknown = site.client.post("/api/qris/resolve", json={"qris": stranger})
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "merchant.qris_unknown")

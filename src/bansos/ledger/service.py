@@ -115,6 +115,17 @@ def programs_of(session: Session, kind: str, owner: str) -> list[str]:
     ))  # fmt: skip
 
 
+def owners_of(session: Session, kind: str, program_code: str, *, prefix: str,
+              limit: int) -> list[str]:  # fmt: skip
+    """Owners (starting with ``prefix``) of accounts of ``kind`` in a program, oldest first."""
+    return list(session.scalars(
+        select(Account.owner)
+        .where(Account.kind == ACCOUNT_KINDS[kind], Account.program_code == program_code,
+               Account.owner.startswith(prefix))
+        .order_by(Account.id).limit(limit)
+    ))  # fmt: skip
+
+
 @dataclass(frozen=True)
 class TransferSpec:
     """What to move. ``key`` is the idempotency key: the same key, the same transfer."""

@@ -98,6 +98,13 @@ def restrictions(session: Session, code: str) -> Restrictions:
     return Restrictions.model_validate(stored.get("restrictions", {}))
 
 
+def name_of(session: Session, code: str) -> str:
+    name = session.scalar(select(ProgramRecord.name).where(ProgramRecord.code == code))
+    if name is None:
+        raise ProgramProblem("program.not_found", program=code)
+    return name
+
+
 def get(session: Session, code: str) -> Program:
     """The stored program, compiled (raises ``program.not_found``)."""
     record = session.scalar(select(ProgramRecord).where(ProgramRecord.code == code))

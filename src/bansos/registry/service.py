@@ -253,3 +253,14 @@ def summaries(session: Session, ids: Iterable[int]) -> dict[int, PersonSummary]:
         ):  # fmt: skip
             out[row[0]] = PersonSummary(*row[:7], row[7] is not None)
     return out
+
+
+def household_head(session: Session, household_id: int) -> PersonSummary | None:
+    """The living head of a household (or, failing that, its oldest living member)."""
+    row = session.execute(
+        select(Person.id)
+        .where(Person.household_id == household_id, Person.death_date.is_(None))
+        .order_by((Person.relationship != "head"), Person.birth_date)
+        .limit(1)
+    ).first()
+    return None if row is None else summaries(session, [row[0]]).get(row[0])

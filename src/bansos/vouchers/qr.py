@@ -4,9 +4,10 @@ behind a short prefix, the pattern of the EU Digital COVID Certificate.
 ``BS1:`` + base45(COSE_Sign1(claims)). The claims use CWT labels (RFC 8392) and carry no NIK and
 no name: iss, sub (a pseudonym of the household, the same on every card it is issued), exp,
 nbf, iat, cti (this card's id, for revocation) and the program codes (private label -1). About
-140 bytes, ~210 characters: QR version 8 at error correction M, alphanumeric mode, which cheap
-phone cameras read. ``read`` is all that an offline POS does: it needs only the published
-public keys and the revocation list. Nothing here touches the database.
+155 bytes, ~235 characters: QR version 9 at error correction M, alphanumeric mode, which
+cheap phone cameras read (bench/verify_qr.py prints both). ``read`` is all that an offline
+POS does: it needs only the published public keys and the revocation list. Nothing here
+touches the database.
 """
 
 from __future__ import annotations

@@ -21,13 +21,15 @@ from bansos.core import codes
 from bansos.core.base45 import b45encode
 from bansos.core.clock import now
 from bansos.core.crypto import FieldCipher
+from bansos.core.errors import Problem
 from bansos.ledger import service as ledger
 from bansos.merchants.models import Device, Merchant
 from bansos.notify import service as outbox
 from bansos.programs import service as programs
+from bansos.registry import service as registry
 from bansos.registry.models import Household
 from bansos.transparency import service as audit
-from bansos.vouchers import cose, pin, qr
+from bansos.vouchers import card, cose, pin, qr
 from bansos.vouchers.models import ClaimCode, Credential, IssuerKey, RecipientPin, Redemption
 from bansos.vouchers.qr import VoucherProblem
 
@@ -35,6 +37,7 @@ CREDENTIAL_DAYS = 730
 CLAIM_CODE_HOURS = 72
 PIN_LOCK_MINUTES = 30
 RECEIPT_PREFIX = "BR1:"
+HELPLINE = "Kemensos 171"
 _SIGN_CONTEXT = b"issuer_keys.private_key"
 #: Decrypted keys by kid (a kid is a digest of the public key, so it names one key for good).
 _private_cache: dict[bytes, Ed25519PrivateKey | X25519PrivateKey] = {}
@@ -166,6 +169,13 @@ def revocation_list(session: Session) -> list[str]:
 def pseudonym(cipher: FieldCipher, household_id: int) -> bytes:
     """The household's id on its cards: the same on every card, meaningless without our key."""
     return cipher.blind_index(owner(household_id), b"credential-subject")[-10:]
+
+
+def households_with_wallets(session: Session, program: str, *, limit: int) -> list[int]:
+    """Households with a wallet in ``program`` (the first ``limit``, by id)."""
+    owners = ledger.owners_of(session, "recipient_wallet", program, prefix="household:",
+                              limit=limit)  # fmt: skip
+    return [int(o.removeprefix("household:")) for o in owners]
 
 
 def issue_credential(
@@ -465,3 +475,23 @@ def redeem(
                         5: req.program, 6: amount, 7: left, 8: row.categories})  # fmt: skip
     row.receipt = RECEIPT_PREFIX + b45encode(cose.sign(body, signer, kid))
     return _receipt(row, merchant)
+
+
+def card_data(session: Session, credential_id: int) -> card.CardData:
+    """What is printed on a household's card: the QR, the head's name and masked NIK, the
+    programs' names, validity; the help text is part of the layout."""
+    cred = session.get(Credential, credential_id)
+    if cred is None:
+        raise VoucherProblem("credential.not_found", credential_id=credential_id)
+    head = registry.household_head(session, cred.household_id)
+    names = []
+    for code in cred.programs.split(","):
+        try:
+            names.append(programs.name_of(session, code))
+        except Problem:  # a program removed since: print its code
+            names.append(code)
+    return card.CardData(
+        qr_text=cred.qr_text, name=head.full_name if head else "-",
+        masked_nik=head.nik_masked if head else "-", programs=tuple(names),
+        valid_until=cred.expires_at.date(), card_id=f"K{cred.id:08d}", helpline=HELPLINE,
+    )  # fmt: skip

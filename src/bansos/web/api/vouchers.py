@@ -13,6 +13,7 @@ from bansos.auth.service import Actor, StaffIdentity
 from bansos.core.clock import now
 from bansos.core.errors import Problem
 from bansos.merchants import service as merchants
+from bansos.vouchers import card, qris
 from bansos.vouchers import service as vouchers
 from bansos.web.deps import DbSession, Staff, get_runtime, http_problem, require
 
@@ -32,6 +33,10 @@ class CredentialOut(BaseModel):
 
 class ReasonBody(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
+
+
+class QrisBody(BaseModel):
+    qris: str = Field(min_length=1, max_length=600)
 
 
 class ClaimCodeBody(BaseModel):
@@ -73,6 +78,47 @@ def issue(household_id: int, request: Request, session: DbSession, staff: Manage
                                          _actor(staff))  # fmt: skip
     except Problem as exc:
         raise http_problem(exc) from None
+
+
+@router.get("/api/credentials/{credential_id}/card.{fmt}")
+def printable_card(credential_id: int, fmt: str, session: DbSession, staff: Manager) -> Response:
+    """The card to print and hand over: PNG (300 dpi) or PDF (front and back, ID-1 size)."""
+    if fmt not in ("png", "pdf"):
+        raise http_problem(Problem("http.not_found"))
+    try:
+        data = vouchers.card_data(session, credential_id)
+    except Problem as exc:
+        raise http_problem(exc) from None
+    if fmt == "png":
+        return Response(card.render_png(data), media_type="image/png")
+    return Response(
+        card.render_pdf(data),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{data.card_id}.pdf"'},
+    )
+
+
+@router.post("/api/qris/resolve")
+def resolve_qris(body: QrisBody, session: DbSession) -> dict[str, Any]:
+    """Which partner shop a scanned QRIS sticker belongs to (what the recipient app shows
+    before she pays); a QRIS of no partner shop, or a malformed one, is refused."""
+    try:
+        parsed = qris.parse_qris(body.qris)
+        if parsed.nmid is None:
+            raise merchants.MerchantProblem("merchant.qris_unknown", nmid="-")
+        shop = merchants.by_nmid(session, parsed.nmid)
+    except Problem as exc:
+        raise http_problem(exc) from None
+    if shop.status != "active":
+        raise http_problem(merchants.MerchantProblem("merchant.not_active", status=shop.status))
+    return {
+        "merchant_id": shop.id,
+        "name": shop.name,
+        "region_code": shop.region_code,
+        "address": shop.address,
+        "categories": shop.categories,
+        "nmid": parsed.nmid,
+    }
 
 
 @router.post("/api/credentials/{credential_id}/revoke", response_model=CredentialOut)
