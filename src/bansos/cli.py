@@ -809,3 +809,9 @@ def serve(
 
 if __name__ == "__main__":
     app()
+
+
+# -- vouchers (in their own module) -----------------------------------------------------------
+from bansos.cli_vouchers import vouchers_app  # noqa: E402 - needs the helpers defined above
+
+app.add_typer(vouchers_app, name="vouchers")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import subprocess
 from pathlib import Path
 
@@ -98,6 +99,26 @@ def test_program_list_and_maker_checker(
     assert "status disbursed" in done.stdout
     checked = bansos("ledger", "verify")
     assert checked.returncode == 0, checked.stderr
+    # a QR card (and its printable PDF) for a paid household, then blocked as lost
+    with (synth / "civil.csv").open(encoding="utf-8", newline="") as fh:
+        kks = [row["kk_number"] for row in csv.DictReader(fh)]
+    assert all(len(k) == 16 and k.isdigit() for k in kks)
+    issued = None
+    for kk in dict.fromkeys(kks):
+        issued = bansos("vouchers", "issue", kk, "--user", "siti", "--pdf",
+                        str(tmp_path / "card.pdf"))  # fmt: skip
+        if issued.returncode == 0:
+            break
+        assert "Error: Household" in issued.stderr and "receives no program" in issued.stderr
+    assert issued is not None and issued.returncode == 0, issued.stderr
+    assert "BS1:" in issued.stdout and (tmp_path / "card.pdf").read_bytes()[:4] == b"%PDF"
+    assert "sign" in bansos("vouchers", "keys").stdout
+    lost = bansos("vouchers", "revoke", "1", "--user", "siti", "--reason", "hilang")
+    assert lost.returncode == 0 and "revoked" in lost.stdout, lost.stderr
+    sms = bansos("vouchers", "claim-code", kk, "--user", "siti", "--program", "SEMBAKO")
+    assert sms.returncode == 0 and "queued" in sms.stdout, sms.stderr
+    bad = bansos("vouchers", "issue", "123", "--user", "siti")
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
     early = bansos("cycles", "expire", "1", "--user", "siti", "--on", "2027-01-15")
     assert early.returncode == 1 and "2027-03-01" in early.stderr
     expired = bansos("cycles", "expire", "1", "--user", "siti", "--on", "2027-03-01")

@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select, update
 
-from bansos.auth.models import ROLES
 from bansos.db import unit_of_work
 from bansos.ledger.models import Account, Transfer
 from tests.ledger.books import Books, seed_books
-from tests.web.test_api import Site, _assert_problem, site  # noqa: F401  (the live server fixture)
+from tests.web.test_api import ROLES, Site, _assert_problem, site  # noqa: F401  (live server)
 
 ACCOUNTS = "/api/ledger/accounts"
 VERIFY = "/api/ledger/verify"
