@@ -13,8 +13,10 @@ import zxingcpp
 from PIL import Image
 
 from bansos.db import unit_of_work
+from bansos.vouchers import offline
 from bansos.vouchers.qris import build_static
 from tests.vouchers.shop import PASSWORD, Shop, nmid_of, open_shop
+from tests.vouchers.test_offline import Pos
 from tests.web.test_api import Site, site  # noqa: F401  (the live server fixture)
 
 
@@ -119,3 +121,44 @@ def test_cards_keys_and_revocation_over_http(site: Site) -> None:  # noqa: F811
     stranger = build_static("ID9999999999999", "Toko Lain", "Sleman")
     unknown = site.client.post("/api/qris/resolve", json={"qris": stranger})
     assert (unknown.status_code, unknown.json()["code"]) == (404, "merchant.qris_unknown")
+
+
+def test_offline_kit_and_sync_over_http(site: Site) -> None:  # noqa: F811
+    with unit_of_work(site.rt.factory) as db:
+        shop = open_shop(db, site.rt.cipher, username="kasir-offline", households=1)
+    token = site.login("kasir-offline", PASSWORD).json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    kit = site.client.get(
+        "/api/pos/offline-kit", headers={**auth, **shop.sign("GET", "/api/pos/offline-kit", b"")}
+    )
+    assert kit.status_code == 200, kit.text
+    assert kit.json()["limits"]["per_transaction"] == offline.PER_TRANSACTION
+    assert {k["purpose"] for k in kit.json()["keys"]} == {"sign", "pin"}
+    pos = Pos(shop, shop.merchant_id, shop.device_id, shop.device_key)
+    items = [
+        {"record": r, "signature": s} for r, s in (pos.record(1, 50_000), pos.record(2, 60_000))
+    ]
+    raw = json.dumps({"records": items}).encode()
+
+    def send() -> httpx.Response:
+        headers = {
+            **auth,
+            "Content-Type": "application/json",
+            **shop.sign("POST", "/api/redemptions/offline-batch", raw),
+        }
+        return site.client.post("/api/redemptions/offline-batch", content=raw, headers=headers)
+
+    first = send()
+    assert first.status_code == 200, first.text
+    assert [(o["status"], o["duplicate"]) for o in first.json()["outcomes"]] == [
+        ("accepted", False), ("accepted", False)]  # fmt: skip
+    again = send().json()["outcomes"]
+    assert [(o["status"], o["duplicate"]) for o in again] == [("accepted", True)] * 2
+    wallet = site.client.get(f"/api/ledger/accounts/{shop.wallets[0]}",
+                             headers=site.bearer("auditor")).json()  # fmt: skip
+    assert wallet["posted"] == 200_000 - 110_000
+    flagged = site.client.get("/api/offline/flagged", headers=site.bearer("operator"))
+    assert flagged.status_code == 200 and flagged.json() == []
+    missing = site.client.post("/api/offline/records/99999/resolve", json={"note": "x"},
+                               headers=site.bearer("operator"))  # fmt: skip
+    assert (missing.status_code, missing.json()["code"]) == (404, "offline.not_flagged")

@@ -643,6 +643,48 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Pengguna toko harus terikat pada satu toko, dan hanya pengguna toko ({role}).",
         "A shop user must belong to one shop, and only shop users may ({role}).",
     ),
+    # Offline redemption and its sync
+    "offline.malformed": (
+        "Catatan transaksi luring tidak lengkap atau rusak; disimpan sebagai bukti.",
+        "The offline record is incomplete or damaged; kept as evidence.",
+    ),
+    "offline.seq_reused": (
+        "Nomor urut ini sudah dipakai perangkat untuk transaksi lain; dicatat sebagai bukti.",
+        "The device already used this sequence number for another record; kept as evidence.",
+    ),
+    "offline.signature": (
+        "Tanda tangan perangkat pada catatan luring tidak sah.",
+        "The device signature on the offline record is invalid.",
+    ),
+    "offline.time": (
+        "Waktu pada catatan luring tidak masuk akal (di masa depan atau lebih dari 30 hari).",
+        "The time on the offline record is implausible (in the future or over 30 days old).",
+    ),
+    "offline.limit_transaction": (
+        "Transaksi luring melebihi batas per transaksi; harus daring.",
+        "The offline transaction is over the per-transaction limit; it must go online.",
+    ),
+    "offline.limit_card": (
+        "Kartu ini melebihi batas belanja luring per hari; harus daring.",
+        "This card is over its offline daily limit; it must go online.",
+    ),
+    "offline.limit_device": (
+        "Perangkat melebihi batas total transaksi luring sebelum sinkron; harus daring.",
+        "The device is over its total offline limit before syncing; it must go online.",
+    ),
+    "offline.double_spend": (
+        "Saldo sudah dipakai di toko lain saat luring; dibayar sebagian dan ditandai untuk "
+        "petugas.",
+        "The balance was spent at another shop while offline; paid in part and flagged for staff.",
+    ),
+    "offline.batch_too_large": (
+        "Terlalu banyak catatan dalam satu kiriman (paling banyak {limit}).",
+        "Too many records in one batch (at most {limit}).",
+    ),
+    "offline.not_flagged": (
+        "Catatan luring {record_id} tidak ditandai.",
+        "Offline record {record_id} is not flagged.",
+    ),
     # Ledger
     "ledger.amount_integer": (
         "Jumlah harus bilangan bulat rupiah.",

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bansos.core.clock import now
@@ -53,9 +63,43 @@ class Device(Base):
     label: Mapped[str] = mapped_column(String(80))
     public_key: Mapped[bytes] = mapped_column(LargeBinary(32), unique=True)
     status: Mapped[str] = mapped_column(String(10), default="active")
+    #: The most the device may hold in offline redemptions not yet synced (rupiah); past it the
+    #: POS must go online, like a card terminal's floor limit.
+    offline_exposure_limit: Mapped[int] = mapped_column(BigInteger, default=2_000_000)
     registered_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_by: Mapped[str | None] = mapped_column(String(80))
 
     __table_args__ = (CheckConstraint("status in ('active', 'revoked')", name="status"),)
+
+
+class Settlement(Base):
+    """One payout instruction: what a shop is owed for one program and one business day, moved
+    from its payable to settlement clearing, with the list of redemptions it pays."""
+
+    __tablename__ = "settlements"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"))
+    program_code: Mapped[str] = mapped_column(String(32))
+    business_date: Mapped[date] = mapped_column(Date)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    redemptions: Mapped[int] = mapped_column()
+    bank_code: Mapped[str] = mapped_column(String(20))
+    bank_account: Mapped[str] = mapped_column(String(34))
+    bank_account_name: Mapped[str] = mapped_column(String(120))
+    #: The reference the bank transfer carries (and the statement shows).
+    reference: Mapped[str] = mapped_column(String(40), unique=True)
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("ledger_transfers.id"))
+    status: Mapped[str] = mapped_column(String(10), default="instructed")
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    __table_args__ = (
+        UniqueConstraint(
+            "merchant_id", "program_code", "business_date", name="uq_settlements_per_day"
+        ),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("status in ('instructed', 'paid', 'failed')", name="status"),
+    )

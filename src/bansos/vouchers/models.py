@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bansos.core.clock import now
@@ -118,9 +129,43 @@ class Redemption(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     #: For offline redemptions: when the device recorded it.
     device_time: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The payout instruction that paid the shop for it (daily settlement).
+    settlement_id: Mapped[int | None] = mapped_column(ForeignKey("settlements.id"), index=True)
 
     __table_args__ = (
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("channel in ('qr', 'claim_code', 'qris')", name="channel"),
         CheckConstraint("mode in ('online', 'offline')", name="mode"),
+    )
+
+
+class OfflineRecord(Base):
+    """A redemption a POS recorded without signal, as it was synced: the device's signed record
+    and what became of it. Unique per (device, sequence number), so a batch sent twice changes
+    nothing; nothing sent is ever dropped: a refused or conflicting record stays here, flagged,
+    with its evidence, for staff."""
+
+    __tablename__ = "offline_records"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("merchant_devices.id"))
+    seq: Mapped[int] = mapped_column(BigInteger)
+    digest: Mapped[bytes] = mapped_column(LargeBinary(32))
+    signature: Mapped[bytes] = mapped_column(LargeBinary(64))
+    record: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: accepted (paid in full), conflict (paid in part or not at all: flagged), rejected
+    status: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(String(60), default="")
+    redemption_id: Mapped[int | None] = mapped_column(ForeignKey("redemptions.id"))
+    honored: Mapped[int] = mapped_column(BigInteger, default=0)
+    shortfall: Mapped[int] = mapped_column(BigInteger, default=0)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    resolved_by: Mapped[str | None] = mapped_column(String(80))
+    synced_by: Mapped[str] = mapped_column(String(80))
+    synced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    __table_args__ = (
+        UniqueConstraint("device_id", "seq", name="uq_offline_records_device_seq"),
+        CheckConstraint("status in ('accepted', 'conflict', 'rejected')", name="status"),
+        Index("ix_offline_records_flagged", "status", "id"),
     )

@@ -251,7 +251,7 @@ def set_pin(session: Session, cipher: FieldCipher, household_id: int, new_pin: s
     session.flush()
 
 
-def _check_pin(session: Session, cipher: FieldCipher, household_id: int, given: str) -> None:
+def check_pin(session: Session, cipher: FieldCipher, household_id: int, given: str) -> None:
     row = session.get(RecipientPin, household_id)
     if row is None:  # first claim: the PIN she types now becomes hers
         set_pin(session, cipher, household_id, given)
@@ -401,19 +401,12 @@ def redeem(
             raise VoucherProblem("redemption.key_reused")
         return _receipt(done, merchant, replayed=True)
     amount = ledger.check_amount(req.amount)
-    credential_id = claim_code_id = None
     if req.qr_text is not None and req.claim_code is None:
         verified = qr.read(req.qr_text, trusted_keys(session), (), int(now().timestamp()))
-        cred = session.scalar(
-            select(Credential).where(Credential.cti == verified.claims.credential_id)
-        )
-        if cred is None:
-            raise VoucherProblem("qr.unknown_credential")
-        if cred.status != "active":
-            raise VoucherProblem("qr.revoked")
+        cred = credential_of(session, verified, at=now())
         if req.program not in verified.claims.programs:
             raise VoucherProblem("redemption.program", program=req.program)
-        household_id, credential_id, channel = cred.household_id, cred.id, "qr"
+        household_id, credential_id, claim_code_id, channel = cred.household_id, cred.id, None, "qr"
     elif req.claim_code is not None and req.qr_text is None:
         canonical = codes.check(req.claim_code)
         code = session.scalar(select(ClaimCode).where(
@@ -426,55 +419,109 @@ def redeem(
             raise VoucherProblem("claim_code.expired")
         if code.program_code != req.program:
             raise VoucherProblem("redemption.program", program=req.program)
-        household_id, claim_code_id, channel = code.household_id, code.id, "claim_code"
+        household_id, credential_id, claim_code_id = code.household_id, None, code.id
+        channel = "claim_code"
         code.used_at = now()
     else:
         raise VoucherProblem("redemption.credential")
-    allowed = set(programs.restrictions(session, req.program).categories)
-    wanted = set(req.categories)
-    if allowed:
-        if not wanted:
-            raise VoucherProblem("redemption.categories_missing")
-        outside = sorted(wanted - allowed)
-        if outside:
-            raise VoucherProblem("redemption.category", category=outside[0], program=req.program)
-    shop = set(merchant.categories.get(req.program, ()))
-    if req.program not in merchant.categories or (allowed and not wanted <= shop):
-        raise VoucherProblem("redemption.merchant_category", program=req.program)
+    wanted = check_categories(session, merchant, req.program, req.categories)
     aad = pin.associated_data(device.id, req.idempotency_key)
-    _check_pin(
-        session, cipher, household_id, pin.open_block(req.pin_block, pin_key(session, cipher), aad)
-    )
-    wallet = ledger.find_account(session, "recipient_wallet", owner(household_id), req.program)
-    if wallet is None:
-        raise VoucherProblem("redemption.no_wallet", program=req.program)
-    payable = ledger.open_account(session, "merchant_payable", f"merchant:{merchant.id}",
-                                  req.program).id  # fmt: skip
+    check_pin(session, cipher, household_id, pin.open_block(req.pin_block, pin_key(session, cipher),
+                                                            aad))  # fmt: skip
+    wallet = wallet_of(session, household_id, req.program)
     try:
-        moved = ledger.transfer(session, ledger.TransferSpec(
-            f"r:{key}", wallet, payable, amount, "redemption", ref=f"merchant:{merchant.id}"),
-            username)  # fmt: skip
+        row = pay(session, cipher, Payment(
+            key=key, digest=digest, merchant=merchant, device_id=device.id,
+            household_id=household_id, credential_id=credential_id,
+            claim_code_id=claim_code_id, program=req.program, amount=amount,
+            categories=wanted, channel=channel, username=username, wallet=wallet))  # fmt: skip
     except ledger.LedgerProblem as exc:
         if exc.code == "ledger.exceeds_credits":
             left = ledger.balance(session, wallet).available
             raise VoucherProblem("redemption.insufficient", balance=left) from None
         raise
-    left = ledger.balance(session, wallet).available
+    return _receipt(row, merchant)
+
+
+def credential_of(session: Session, verified: qr.Verified, *, at: datetime) -> Credential:
+    """The stored card behind a verified QR; refused if it was blocked before ``at``."""
+    cred = session.scalar(select(Credential).where(
+        Credential.cti == verified.claims.credential_id))  # fmt: skip
+    if cred is None:
+        raise VoucherProblem("qr.unknown_credential")
+    if cred.revoked_at is not None and cred.revoked_at <= at:
+        raise VoucherProblem("qr.revoked")
+    return cred
+
+
+def check_categories(session: Session, merchant: Merchant, program: str,
+                     categories: tuple[str, ...]) -> set[str]:  # fmt: skip
+    """What is bought must be within the program's restriction and the shop's registration."""
+    allowed = set(programs.restrictions(session, program).categories)
+    wanted = set(categories)
+    if allowed:
+        if not wanted:
+            raise VoucherProblem("redemption.categories_missing")
+        outside = sorted(wanted - allowed)
+        if outside:
+            raise VoucherProblem("redemption.category", category=outside[0], program=program)
+    shop = set(merchant.categories.get(program, ()))
+    if program not in merchant.categories or (allowed and not wanted <= shop):
+        raise VoucherProblem("redemption.merchant_category", program=program)
+    return wanted
+
+
+def wallet_of(session: Session, household_id: int, program: str) -> int:
+    wallet = ledger.find_account(session, "recipient_wallet", owner(household_id), program)
+    if wallet is None:
+        raise VoucherProblem("redemption.no_wallet", program=program)
+    return wallet
+
+
+@dataclass(frozen=True)
+class Payment:
+    key: str
+    digest: bytes
+    merchant: Merchant
+    device_id: int
+    household_id: int
+    credential_id: int | None
+    claim_code_id: int | None
+    program: str
+    amount: int
+    categories: set[str]
+    channel: str
+    username: str
+    wallet: int
+    mode: str = "online"
+    device_time: datetime | None = None
+
+
+def pay(session: Session, cipher: FieldCipher, p: Payment) -> Redemption:
+    """The money and the record: transfer wallet -> the shop's payable (refused by the ledger
+    if the wallet cannot cover it), the redemption row and its server-signed receipt."""
+    payable = ledger.open_account(session, "merchant_payable", f"merchant:{p.merchant.id}",
+                                  p.program).id  # fmt: skip
+    moved = ledger.transfer(session, ledger.TransferSpec(
+        f"r:{p.key}", p.wallet, payable, p.amount, "redemption",
+        ref=f"merchant:{p.merchant.id}"), p.username)  # fmt: skip
+    left = ledger.balance(session, p.wallet).available
     stamp = now()
-    row = Redemption(key=key, request_digest=digest, merchant_id=merchant.id,
-                     device_id=device.id, household_id=household_id,
-                     credential_id=credential_id, claim_code_id=claim_code_id,
-                     program_code=req.program, amount=amount,
-                     categories=",".join(sorted(wanted)), transfer_id=moved.transfer.id,
-                     channel=channel, receipt="", balance_after=left, created_by=username,
-                     created_at=stamp)  # fmt: skip
+    row = Redemption(key=p.key, request_digest=p.digest, merchant_id=p.merchant.id,
+                     device_id=p.device_id, household_id=p.household_id,
+                     credential_id=p.credential_id, claim_code_id=p.claim_code_id,
+                     program_code=p.program, amount=p.amount,
+                     categories=",".join(sorted(p.categories)), transfer_id=moved.transfer.id,
+                     channel=p.channel, mode=p.mode, device_time=p.device_time, receipt="",
+                     balance_after=left, created_by=p.username, created_at=stamp)  # fmt: skip
     session.add(row)
     session.flush()
     kid, signer = signing_key(session, cipher)
-    body = cbor2.dumps({1: row.id, 2: int(stamp.timestamp()), 3: merchant.id, 4: merchant.name,
-                        5: req.program, 6: amount, 7: left, 8: row.categories})  # fmt: skip
+    body = cbor2.dumps({1: row.id, 2: int(stamp.timestamp()), 3: p.merchant.id,
+                        4: p.merchant.name, 5: p.program, 6: p.amount, 7: left,
+                        8: row.categories})  # fmt: skip
     row.receipt = RECEIPT_PREFIX + b45encode(cose.sign(body, signer, kid))
-    return _receipt(row, merchant)
+    return row
 
 
 def card_data(session: Session, credential_id: int) -> card.CardData:

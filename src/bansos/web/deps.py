@@ -68,6 +68,7 @@ PROBLEM_STATUS = {
     "claim_code.used": 409,
     "redemption.key_reused": 409,
     "redemption.insufficient": 409,
+    "offline.not_flagged": 404,
 }
 
 

@@ -13,7 +13,7 @@ from bansos.auth.service import Actor, StaffIdentity
 from bansos.core.clock import now
 from bansos.core.errors import Problem
 from bansos.merchants import service as merchants
-from bansos.vouchers import card, qris
+from bansos.vouchers import card, offline, qris
 from bansos.vouchers import service as vouchers
 from bansos.web.deps import DbSession, Staff, get_runtime, http_problem, require
 
@@ -199,3 +199,97 @@ def redeem(
     if receipt.replayed:
         response.status_code = 200
     return receipt
+
+
+class OfflineItem(BaseModel):
+    record: dict[str, Any] = Field(description="the device's record, as it signed it")
+    signature: str = Field(max_length=200, description="Ed25519 over the canonical JSON")
+
+
+class OfflineBatch(BaseModel):
+    records: list[OfflineItem] = Field(max_length=offline.MAX_BATCH)
+
+
+class ResolveBody(BaseModel):
+    note: str = Field(min_length=1, max_length=2000)
+
+
+def _device_of(session: DbSession, request: Request, staff: StaffIdentity, raw: bytes,
+               headers: tuple[str, str, str]) -> tuple[Any, Any]:  # fmt: skip
+    if not staff.can("redeem"):
+        raise http_problem(Problem("auth.forbidden"))
+    try:
+        return merchants.authenticate_device(
+            session, device_id=headers[0], timestamp=headers[1], signature=headers[2],
+            method=request.method, path=request.url.path, body=raw,
+            merchant_user=staff.merchant_id,
+        )  # fmt: skip
+    except Problem as exc:
+        raise http_problem(exc) from None
+
+
+@router.get("/api/pos/offline-kit")
+def offline_kit(
+    request: Request, session: DbSession, staff: Staff,
+    x_device_id: Annotated[str, Header(max_length=20)] = "",
+    x_timestamp: Annotated[str, Header(max_length=20)] = "",
+    x_signature: Annotated[str, Header(max_length=200)] = "",
+) -> dict[str, Any]:  # fmt: skip
+    """What a POS caches to redeem without signal: the issuer keys, the revocation list and
+    its offline limits (a signed device request)."""
+    device, _ = _device_of(session, request, staff, b"", (x_device_id, x_timestamp, x_signature))
+    limits = offline.policy(device)
+    return {"issued_at": now().isoformat(), "keys": vouchers.published_keys(session),
+            "revoked": vouchers.revocation_list(session),
+            "limits": {"per_transaction": limits.per_transaction,
+                       "per_card_per_day": limits.per_card_per_day,
+                       "device_exposure": limits.device_exposure}}  # fmt: skip
+
+
+@router.post("/api/redemptions/offline-batch")
+def offline_batch(
+    body: OfflineBatch,
+    request: Request,
+    session: DbSession,
+    staff: Staff,
+    raw: Annotated[bytes, Depends(raw_body)],
+    x_device_id: Annotated[str, Header(max_length=20)] = "",
+    x_timestamp: Annotated[str, Header(max_length=20)] = "",
+    x_signature: Annotated[str, Header(max_length=200)] = "",
+) -> dict[str, Any]:
+    """Sync what the device recorded offline. Idempotent: the same batch again changes nothing
+    and answers the same outcomes (``duplicate``: true)."""
+    device, merchant = _device_of(session, request, staff, raw,
+                                  (x_device_id, x_timestamp, x_signature))  # fmt: skip
+    try:
+        outcomes = offline.sync(
+            session,
+            get_runtime(request).cipher,
+            device,
+            merchant,
+            staff.username,
+            [(item.record, item.signature) for item in body.records],
+        )
+    except Problem as exc:
+        raise http_problem(exc) from None
+    return {"outcomes": [o.__dict__ for o in outcomes]}
+
+
+@router.get("/api/offline/flagged")
+def flagged(session: DbSession, staff: Annotated[StaffIdentity, Depends(
+        require("merchants.manage"))]) -> list[dict[str, Any]]:  # fmt: skip
+    """Offline records refused or in conflict, not yet dealt with, with their evidence."""
+    return [{"id": r.id, "device_id": r.device_id, "seq": r.seq, "status": r.status,
+             "reason": r.reason, "honored": r.honored, "shortfall": r.shortfall,
+             "record": r.record, "evidence": r.evidence, "synced_at": r.synced_at.isoformat()}
+            for r in offline.flagged(session)]  # fmt: skip
+
+
+@router.post("/api/offline/records/{record_id}/resolve")
+def resolve_flagged(record_id: int, body: ResolveBody, session: DbSession, staff: Annotated[
+        StaffIdentity, Depends(require("merchants.manage"))]) -> dict[str, Any]:  # fmt: skip
+    try:
+        row = offline.resolve(session, record_id, staff.username, body.note)
+    except Problem as exc:
+        raise http_problem(exc) from None
+    return {"id": row.id, "status": row.status, "resolved_by": row.resolved_by}
