@@ -812,6 +812,10 @@ if __name__ == "__main__":
 
 
 # -- vouchers (in their own module) -----------------------------------------------------------
-from bansos.cli_vouchers import vouchers_app  # noqa: E402 - needs the helpers defined above
+from bansos.cli_vouchers import (  # noqa: E402 - needs the helpers defined above
+    settlement_app,
+    vouchers_app,
+)
 
 app.add_typer(vouchers_app, name="vouchers")
+app.add_typer(settlement_app, name="settlement")

@@ -125,3 +125,37 @@ def claim_code(
             fail(exc.code, **exc.params)
         out.print(f"Kode klaim dikirim lewat SMS / claim code queued for SMS "
                   f"({vouchers.CLAIM_CODE_HOURS} h).")  # fmt: skip
+
+
+settlement_app = typer.Typer(help="Daily settlement of partner shops.", no_args_is_help=True)
+
+
+@settlement_app.command("run")
+def settlement_run(
+    user: UserOpt,
+    day: Annotated[
+        str | None, typer.Option("--date", help="Business day (WIB), default yesterday.")
+    ] = None,
+) -> None:
+    """Move each shop's payable for the day to settlement clearing, one payout instruction per
+    shop and program; again for the same day moves nothing."""
+    from datetime import date, timedelta
+
+    from bansos.core.money import format_rupiah
+    from bansos.merchants import settlement
+
+    try:
+        business = date.fromisoformat(day) if day else settlement.business_day() - timedelta(1)
+    except ValueError:
+        fail("value.date_format")
+    with runtime() as rt, unit_of_work(rt.factory) as session:
+        try:
+            made = settlement.run(session, business, _actor(session, user))
+        except Problem as exc:
+            fail(exc.code, **exc.params)
+        table = Table("reference", "shop", "program", "redemptions", "amount", "bank account",
+                      title=f"Penyelesaian / settlement {business.isoformat()}")  # fmt: skip
+        for s in made:
+            table.add_row(s.reference, str(s.merchant_id), s.program_code, str(s.redemptions),
+                          format_rupiah(s.amount), f"{s.bank_code} {s.bank_account}")  # fmt: skip
+        out.print(table)

@@ -119,6 +119,12 @@ def test_program_list_and_maker_checker(
     assert sms.returncode == 0 and "queued" in sms.stdout, sms.stderr
     bad = bansos("vouchers", "issue", "123", "--user", "siti")
     assert bad.returncode == 1 and "Traceback" not in bad.stderr
+    settled = bansos("settlement", "run", "--user", "siti", "--date", "2026-11-01")
+    assert settled.returncode == 0 and "settlement 2026-11-01" in settled.stdout, settled.stderr
+    future = bansos("settlement", "run", "--user", "siti", "--date", "2999-01-01")
+    assert future.returncode == 1 and "is not over yet" in future.stderr
+    nodate = bansos("settlement", "run", "--user", "siti", "--date", "kemarin")
+    assert nodate.returncode == 1 and "YYYY-MM-DD" in nodate.stderr
     early = bansos("cycles", "expire", "1", "--user", "siti", "--on", "2027-01-15")
     assert early.returncode == 1 and "2027-03-01" in early.stderr
     expired = bansos("cycles", "expire", "1", "--user", "siti", "--on", "2027-03-01")

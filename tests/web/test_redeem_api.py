@@ -6,13 +6,16 @@ from __future__ import annotations
 import io
 import json
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import zxingcpp
 from PIL import Image
 
+from bansos.auth.service import Actor
 from bansos.db import unit_of_work
+from bansos.merchants import settlement
 from bansos.vouchers import offline
 from bansos.vouchers.qris import build_static
 from tests.vouchers.shop import PASSWORD, Shop, nmid_of, open_shop
@@ -162,3 +165,28 @@ def test_offline_kit_and_sync_over_http(site: Site) -> None:  # noqa: F811
     missing = site.client.post("/api/offline/records/99999/resolve", json={"note": "x"},
                                headers=site.bearer("operator"))  # fmt: skip
     assert (missing.status_code, missing.json()["code"]) == (404, "offline.not_flagged")
+
+
+def test_settlement_and_statement_over_http(site: Site) -> None:  # noqa: F811
+    with unit_of_work(site.rt.factory) as db:
+        shop = open_shop(db, site.rt.cipher, username="kasir-settle", households=1)
+    token = site.login("kasir-settle", PASSWORD).json()["token"]
+    paid = _post(site, shop, token, _body(shop, "settle-1", 25_000))
+    assert paid.status_code == 201, paid.text
+    today = settlement.business_day()
+    early = site.client.post("/api/settlements/run", json={"date": today.isoformat()},
+                             headers=site.bearer("operator"))  # fmt: skip
+    assert (early.status_code, early.json()["code"]) == (422, "settlement.day_not_over")
+    with unit_of_work(site.rt.factory) as db:  # the day has ended: run it as tomorrow would
+        made = settlement.run(db, today, Actor("operator", "operator"),
+                              today=today + timedelta(days=1))  # fmt: skip
+        assert [s.amount for s in made if s.merchant_id == shop.merchant_id] == [25_000]
+    own = {"Authorization": f"Bearer {token}"}
+    url = f"/api/merchants/{shop.merchant_id}/statement?date={today.isoformat()}"
+    data = site.client.get(url, headers=own).json()
+    assert data["total"] == 25_000 and [r["amount"] for r in data["redemptions"]] == [25_000]
+    csv_text = site.client.get(url + "&format=csv", headers=own).text
+    assert csv_text.splitlines()[1].split(",")[5] == "25000"
+    other = site.client.get(f"/api/merchants/{shop.merchant_id + 999}/statement"
+                            f"?date={today.isoformat()}", headers=own)  # fmt: skip
+    assert (other.status_code, other.json()["code"]) == (403, "auth.forbidden")

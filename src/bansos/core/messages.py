@@ -685,6 +685,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Catatan luring {record_id} tidak ditandai.",
         "Offline record {record_id} is not flagged.",
     ),
+    # Settlement
+    "settlement.day_not_over": (
+        "Hari {day} belum selesai (WIB); penyelesaian dijalankan untuk hari yang sudah lewat.",
+        "Day {day} is not over yet (WIB); settlement runs for days that have ended.",
+    ),
+    "settlement.changed": (
+        "Transaksi toko {merchant_id} berubah saat penyelesaian; jalankan lagi.",
+        "Shop {merchant_id}'s redemptions changed during settlement; run it again.",
+    ),
     # Ledger
     "ledger.amount_integer": (
         "Jumlah harus bilangan bulat rupiah.",

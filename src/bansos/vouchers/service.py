@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import cbor2
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from bansos.auth import service as auth
@@ -542,3 +542,51 @@ def card_data(session: Session, credential_id: int) -> card.CardData:
         masked_nik=head.nik_masked if head else "-", programs=tuple(names),
         valid_until=cred.expires_at.date(), card_id=f"K{cred.id:08d}", helpline=HELPLINE,
     )  # fmt: skip
+
+
+# -- for settlement ------------------------------------------------------------------------
+
+
+def unsettled(session: Session, before: datetime) -> list[tuple[int, str, int, int]]:
+    """(merchant, program, redemptions, total) not yet paid to the shop, made before ``before``."""
+    rows = session.execute(
+        select(Redemption.merchant_id, Redemption.program_code, func.count(),
+               func.sum(Redemption.amount))
+        .where(Redemption.settlement_id.is_(None), Redemption.created_at < before)
+        .group_by(Redemption.merchant_id, Redemption.program_code)
+        .order_by(Redemption.merchant_id, Redemption.program_code)
+    ).all()  # fmt: skip
+    return [(int(m), str(p), int(n), int(t)) for m, p, n, t in rows]
+
+
+def mark_settled(session: Session, merchant_id: int, program: str, before: datetime,
+                 settlement_id: int) -> tuple[int, int]:  # fmt: skip
+    """Tie the shop's unsettled redemptions (before ``before``) to a settlement; returns
+    (count, total) of what was tied, which the caller checks against what it paid."""
+    session.execute(
+        update(Redemption)
+        .where(Redemption.merchant_id == merchant_id, Redemption.program_code == program,
+               Redemption.settlement_id.is_(None), Redemption.created_at < before)
+        .values(settlement_id=settlement_id)
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    n, total = session.execute(
+        select(func.count(), func.coalesce(func.sum(Redemption.amount), 0))
+        .where(Redemption.settlement_id == settlement_id)
+    ).one()  # fmt: skip
+    return int(n), int(total)
+
+
+def statement(session: Session, settlement_ids: list[int]) -> list[dict[str, object]]:
+    """Every redemption a shop's settlements paid: what the shop's statement lists."""
+    if not settlement_ids:
+        return []
+    return [
+        {"redemption_id": r.id, "settlement_id": r.settlement_id,
+         "at": r.created_at.isoformat(),
+         "device_time": r.device_time.isoformat() if r.device_time else "",
+         "program": r.program_code, "amount": r.amount, "categories": r.categories,
+         "channel": r.channel, "mode": r.mode, "device_id": r.device_id}
+        for r in session.scalars(select(Redemption).where(
+            Redemption.settlement_id.in_(settlement_ids)).order_by(Redemption.id))
+    ]  # fmt: skip

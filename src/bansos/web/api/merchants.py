@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from bansos.auth.service import Actor, StaffIdentity
 from bansos.core.errors import Problem
 from bansos.merchants import service as merchants
+from bansos.merchants import settlement
 from bansos.merchants.models import Device, Merchant
 from bansos.web.deps import DbSession, Staff, http_problem, require
 
@@ -135,3 +138,39 @@ def revoke_device(device_id: int, session: DbSession, staff: Staff) -> Device:
     device: Device = _run(merchants.revoke_device, session, device_id, _actor(staff),
                           staff.merchant_id)  # fmt: skip
     return device
+
+
+class SettleBody(BaseModel):
+    date: dt.date = Field(description="the business day (WIB) to settle; it must have ended")
+
+
+@router.post("/api/settlements/run")
+def run_settlement(body: SettleBody, session: DbSession, staff: Staff) -> list[dict[str, Any]]:
+    """Settle every shop for a business day (operator): payable -> clearing, one payout
+    instruction per shop and program. Running it again for the same day moves nothing."""
+    made = _run(settlement.run, session, body.date, _actor(staff))
+    return [{"id": s.id, "merchant_id": s.merchant_id, "program": s.program_code,
+             "amount": s.amount, "redemptions": s.redemptions, "reference": s.reference,
+             "bank_code": s.bank_code, "bank_account": s.bank_account,
+             "bank_account_name": s.bank_account_name, "status": s.status}
+            for s in made]  # fmt: skip
+
+
+@router.get("/api/merchants/{merchant_id}/statement", response_model=None)
+def merchant_statement(
+    merchant_id: int, session: DbSession, staff: Staff,
+    date: Annotated[dt.date, Query(description="business day (WIB)")],
+    format: Annotated[Literal["json", "csv"], Query()] = "json",
+) -> Any:  # fmt: skip
+    """The shop's statement for a day: its payout instructions and every redemption paid."""
+    if staff.role == "merchant" and staff.merchant_id != merchant_id:
+        raise http_problem(Problem("auth.forbidden"))
+    if staff.role != "merchant" and not staff.can("registry.read"):
+        raise http_problem(Problem("auth.forbidden"))
+    _run(merchants.get, session, merchant_id)
+    data = settlement.statement(session, merchant_id, date)
+    if format == "csv":
+        return PlainTextResponse(settlement.statement_csv(data), media_type="text/csv",
+                                 headers={"Content-Disposition": "attachment; filename="
+                                          f'"statement-{merchant_id}-{date}.csv"'})  # fmt: skip
+    return data
