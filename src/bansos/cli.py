@@ -807,10 +807,6 @@ def serve(
         uvicorn.run(application, host=h, port=p, log_level="info")
 
 
-if __name__ == "__main__":
-    app()
-
-
 # -- vouchers (in their own module) -----------------------------------------------------------
 from bansos.cli_vouchers import (  # noqa: E402 - needs the helpers defined above
     settlement_app,
@@ -819,3 +815,7 @@ from bansos.cli_vouchers import (  # noqa: E402 - needs the helpers defined abov
 
 app.add_typer(vouchers_app, name="vouchers")
 app.add_typer(settlement_app, name="settlement")
+
+
+if __name__ == "__main__":
+    app()
