@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, inspect
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 import bansos.all_models  # noqa: F401 - every table known, so foreign keys across capabilities resolve
 from bansos.core.crypto import FieldCipher
-from bansos.db import make_engine, session_factory, unit_of_work
+from bansos.db import READ_ONLY, make_engine, session_factory, unit_of_work
 from bansos.keys import bind_key, load_cipher
 from bansos.settings import Settings, get_settings
 
@@ -23,6 +24,12 @@ class Runtime:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    @functools.cached_property
+    def reads(self) -> sessionmaker[Session]:
+        """Sessions for transactions that only read (on SQLite they take no write lock)."""
+        return sessionmaker(bind=self.engine.execution_options(**{READ_ONLY: True}),
+                            expire_on_commit=False)  # fmt: skip
 
 
 class NotMigrated(RuntimeError):

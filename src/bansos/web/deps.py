@@ -106,9 +106,14 @@ def bearer_token(request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
-def current_staff(request: Request, session: DbSession) -> auth.StaffIdentity:
+def current_staff(request: Request) -> auth.StaffIdentity:
+    """Who is calling, looked up in a read-only transaction of its own: the request's unit of
+    work (and, on SQLite, the write lock) starts only when the handler needs it."""
     token = bearer_token(request)
-    identity = auth.identify(session, token) if token else None
+    identity = None
+    if token:
+        with get_runtime(request).reads() as reader:
+            identity = auth.identify(reader, token)
     if identity is None:
         raise HTTPProblem(401, "auth.required")
     return identity

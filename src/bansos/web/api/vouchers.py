@@ -188,6 +188,9 @@ def redeem(
             merchant_user=staff.merchant_id,
         )  # fmt: skip
         receipt = vouchers.redeem(session, cipher, req, device, merchant, staff.username)
+        # Committed here, in the handler's own turn on the thread pool: on SQLite the write
+        # lock is then held for this turn only, not until the dependency's teardown turn.
+        session.commit()
     except vouchers.WrongPin as exc:
         # the redemption is undone; the wrong try is counted in a transaction of its own
         session.rollback()
@@ -195,6 +198,7 @@ def redeem(
         session.commit()
         raise http_problem(problem) from None
     except Problem as exc:
+        session.rollback()
         raise http_problem(exc) from None
     if receipt.replayed:
         response.status_code = 200
