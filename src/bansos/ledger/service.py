@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.util import identity_key
 
 from bansos.core.clock import now
 from bansos.core.errors import Problem
@@ -282,8 +283,14 @@ def _move(session: Session, row: Transfer, *, pending: bool) -> LedgerProblem | 
         (row.credit_account_id, credit, "ledger.exceeds_debits"),
     ]
     for account_id, statement, limit_code in sorted(sides, key=lambda s: s[0]):
-        if session.execute(statement).rowcount != 1:  # type: ignore[attr-defined]
+        # No ORM synchronisation (it would evaluate or fetch back per statement, a tenth of a
+        # redemption); an account object already loaded in the session is expired instead.
+        done = session.execute(statement.execution_options(synchronize_session=False))
+        if done.rowcount != 1:  # type: ignore[attr-defined]
             return _why(session, account_id, row.ledger, limit_code)
+        loaded = session.identity_map.get(identity_key(Account, account_id))
+        if loaded is not None:
+            session.expire(loaded)
     return None
 
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import cbor2
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -67,6 +69,7 @@ def _new_key(session: Session, cipher: FieldCipher, purpose: str, actor: str) ->
                     created_by=actor)  # fmt: skip
     session.add(key)
     session.flush()
+    _forget_keys()
     audit.record(session, actor, "issuer_key.created", "issuer_key", key.kid.hex(),
                  purpose=purpose)  # fmt: skip
     return key
@@ -99,17 +102,42 @@ def retire_key(session: Session, kid_hex: str, actor: Actor, reason: str) -> Iss
     if key is None:
         raise VoucherProblem("issuer_key.not_found", kid=kid_hex)
     key.status, key.retired_at = "retired", now()
+    session.flush()
+    _forget_keys()
     audit.record(session, actor.username, "issuer_key.retired", "issuer_key", kid_hex,
                  reason=reason)  # fmt: skip
     return key
 
 
+#: How long this process trusts its copy of the issuer key table. A key created, rotated or
+#: retired here takes effect at once; one changed by another process (the CLI) within this.
+KEY_CACHE_SECONDS = 5.0
+_key_rows: dict[str, tuple[float, list[Any]]] = {}
+
+
+def _keys(session: Session) -> list[Any]:
+    """The issuer key table (a handful of rows), read at most every few seconds: three
+    look-ups of every redemption."""
+    where = str(session.get_bind().engine.url)
+    hit = _key_rows.get(where)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
+    rows = list(session.execute(select(IssuerKey.kid, IssuerKey.purpose, IssuerKey.status,
+                                       IssuerKey.public_key, IssuerKey.private_key_enc)
+                                .order_by(IssuerKey.id)))  # fmt: skip
+    _key_rows[where] = (time.monotonic() + KEY_CACHE_SECONDS, rows)
+    return rows
+
+
+def _forget_keys() -> None:
+    _key_rows.clear()
+
+
 def _private(session: Session, cipher: FieldCipher, purpose: str) -> tuple[bytes, object]:
-    row = session.execute(select(IssuerKey.kid, IssuerKey.private_key_enc).where(
-        IssuerKey.purpose == purpose, IssuerKey.status == "active")).first()  # fmt: skip
-    if row is None:
+    active = [r for r in _keys(session) if r.purpose == purpose and r.status == "active"]
+    if not active:
         raise VoucherProblem("issuer_key.none_active", purpose=purpose)
-    kid, blob = row
+    kid, blob = active[-1].kid, active[-1].private_key_enc
     found = _private_cache.get(kid)
     if found is None:
         raw = bytes.fromhex(cipher.decrypt(blob, _SIGN_CONTEXT))
@@ -134,13 +162,13 @@ def pin_key(session: Session, cipher: FieldCipher) -> X25519PrivateKey:
 def trusted_keys(session: Session) -> dict[bytes, qr.TrustedKey]:
     """The signing keys a verifier should know: what an offline POS caches."""
     keys = {}
-    for kid, public, status in session.execute(select(
-            IssuerKey.kid, IssuerKey.public_key, IssuerKey.status)
-            .where(IssuerKey.purpose == "sign")):  # fmt: skip
-        obj = _public_cache.get(kid)
+    for row in _keys(session):
+        if row.purpose != "sign":
+            continue
+        obj = _public_cache.get(row.kid)
         if obj is None:
-            obj = _public_cache[kid] = Ed25519PublicKey.from_public_bytes(public)
-        keys[kid] = qr.TrustedKey(obj, status)
+            obj = _public_cache[row.kid] = Ed25519PublicKey.from_public_bytes(row.public_key)
+        keys[row.kid] = qr.TrustedKey(obj, row.status)
     return keys
 
 

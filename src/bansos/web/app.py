@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
@@ -28,6 +28,7 @@ from bansos.web.api import registry as registry_api
 from bansos.web.api import targeting as targeting_api
 from bansos.web.api import vouchers as vouchers_api
 from bansos.web.deps import PROBLEM_STATUS, HTTPProblem, get_session
+from bansos.web.headers import SecurityHeaders
 from bansos.web.jobs import Jobs
 from bansos.web.limits import InFlightLimit
 
@@ -106,21 +107,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
 
     app.add_middleware(InFlightLimit)
 
-    @app.middleware("http")
-    async def _security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response: Response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        if not request.url.path.startswith(("/docs", "/redoc")):
-            # The API docs load Swagger UI from a CDN; everything else is self-contained.
-            response.headers.setdefault(
-                "Content-Security-Policy",
-                "default-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'",
-            )
-        if request.url.path.startswith("/api/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/healthz", tags=["public"])
     def healthz(request: Request) -> dict[str, str]:
