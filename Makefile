@@ -55,6 +55,8 @@ bench: install-dev ## Run the benchmarks (minutes; prints figures and ratios)
 	$(BIN)/python bench/targeting_quality.py --messy
 	$(BIN)/python bench/targeting_scale.py
 	$(BIN)/python bench/disburse.py
+	$(BIN)/python bench/verify_qr.py
+	$(BIN)/python bench/redeem_http.py
 
 clean: ## Remove the virtualenv and caches (keeps var/, the local database)
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage
