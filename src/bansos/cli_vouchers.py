@@ -38,19 +38,28 @@ def _household(session: Session, cipher: FieldCipher, kk: str) -> int:
 def keys(
     user: Annotated[str | None, typer.Option("--user", help="Admin acting (to rotate).")] = None,
     rotate: Annotated[str | None, typer.Option(help="Rotate the 'sign' or 'pin' key.")] = None,
+    retire: Annotated[str | None, typer.Option(help="Retire this key id (hex).")] = None,
+    reason: Annotated[str, typer.Option(help="Why a key is retired.")] = "",
 ) -> None:
-    """List the issuer keys (created on first use); with --rotate, make a new active key."""
+    """List the issuer keys (created on first use); --rotate makes a new active key, --retire
+    trusts a key for nothing any more (its cards must be reissued)."""
     from bansos.vouchers import service as vouchers
 
     with runtime() as rt, unit_of_work(rt.factory) as session:
         vouchers.ensure_keys(session, rt.cipher)
-        if rotate is not None:
+        if rotate is not None or retire is not None:
             if user is None:
                 fail("auth.forbidden")
+            actor = _actor(session, user)
             try:
-                vouchers.rotate_keys(session, rt.cipher, _actor(session, user), rotate)
-            except Problem as exc:
-                fail(exc.code, **exc.params)
+                if rotate is not None:
+                    vouchers.rotate_keys(session, rt.cipher, actor, rotate)
+                if retire is not None:
+                    vouchers.retire_key(session, retire, actor, reason or "-")
+            except (Problem, ValueError) as exc:
+                if isinstance(exc, Problem):
+                    fail(exc.code, **exc.params)
+                fail("issuer_key.not_found", kid=retire or "")
         table = Table("kid", "purpose", "status", "public key (base64url)")
         for k in vouchers.published_keys(session):
             table.add_row(k["kid"], k["purpose"], k["status"], k["public_key"])

@@ -113,6 +113,8 @@ def test_program_list_and_maker_checker(
     assert issued is not None and issued.returncode == 0, issued.stderr
     assert "BS1:" in issued.stdout and (tmp_path / "card.pdf").read_bytes()[:4] == b"%PDF"
     assert "sign" in bansos("vouchers", "keys").stdout
+    nokey = bansos("vouchers", "keys", "--retire", "zz", "--user", "siti")
+    assert nokey.returncode == 1 and "Traceback" not in nokey.stderr
     lost = bansos("vouchers", "revoke", "1", "--user", "siti", "--reason", "hilang")
     assert lost.returncode == 0 and "revoked" in lost.stdout, lost.stderr
     sms = bansos("vouchers", "claim-code", kk, "--user", "siti", "--program", "SEMBAKO")
