@@ -25,7 +25,7 @@ from bansos.core.clock import now
 from bansos.core.errors import Problem
 from bansos.merchants.models import Device, Merchant
 from bansos.programs import service as programs
-from bansos.registry.models import Region
+from bansos.registry import service as registry
 from bansos.transparency import service as audit
 
 KINDS = ("e_warong", "warung", "bank_agent")
@@ -65,8 +65,7 @@ def _check(session: Session, data: MerchantIn) -> dict[str, list[str]]:
             raise MerchantProblem("merchant.field", field=field, limit=limit)
     if data.kind not in KINDS:
         raise MerchantProblem("merchant.kind", kind=data.kind, allowed=", ".join(KINDS))
-    region = session.get(Region, data.region_code)
-    if region is None or region.level != 3:
+    if registry.region_level(session, data.region_code) != 3:
         raise MerchantProblem("merchant.region", region=data.region_code)
     account = data.bank_account.replace(" ", "").replace("-", "")
     if not (6 <= len(account) <= 34 and account.isdigit()) or not data.bank_code.strip():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -64,6 +65,7 @@ def _find_cycle(graph: Mapping[str, tuple[str, ...]], start: str) -> list[str] |
 def load(session: Session, data: Mapping[str, Any], actor: str) -> LoadResult:
     """Create the program, or make the changed definition its next version (audited)."""
     program = validate(session, data)
+    _restrictions.clear()
     d = program.definition
     digest = d.digest()
     record = session.scalar(select(ProgramRecord).where(ProgramRecord.code == d.code))
@@ -90,12 +92,24 @@ def list_programs(session: Session) -> list[ProgramRecord]:
     return list(session.scalars(select(ProgramRecord).order_by(ProgramRecord.code)))
 
 
+#: How long this process keeps a program's restrictions (every redemption reads them); a
+#: program loaded here takes effect at once, one loaded by another process within this.
+RESTRICTIONS_SECONDS = 5.0
+_restrictions: dict[tuple[str, str], tuple[float, Restrictions]] = {}
+
+
 def restrictions(session: Session, code: str) -> Restrictions:
     """What the program's money may buy, without compiling its rule (the redemption path)."""
+    where = (str(session.get_bind().engine.url), code)
+    hit = _restrictions.get(where)
+    if hit is not None and hit[0] > time.monotonic():
+        return hit[1]
     stored = session.scalar(select(ProgramRecord.definition).where(ProgramRecord.code == code))
     if stored is None:
         raise ProgramProblem("program.not_found", program=code)
-    return Restrictions.model_validate(stored.get("restrictions", {}))
+    found = Restrictions.model_validate(stored.get("restrictions", {}))
+    _restrictions[where] = (time.monotonic() + RESTRICTIONS_SECONDS, found)
+    return found
 
 
 def name_of(session: Session, code: str) -> str:

@@ -264,3 +264,13 @@ def household_head(session: Session, household_id: int) -> PersonSummary | None:
         .limit(1)
     ).first()
     return None if row is None else summaries(session, [row[0]]).get(row[0])
+
+
+def household_exists(session: Session, household_id: int) -> bool:
+    return session.get(Household, household_id) is not None
+
+
+def region_level(session: Session, code: str) -> int | None:
+    """1 province, 2 regency/city, 3 district; None for an unknown code."""
+    region = session.get(Region, code)
+    return None if region is None else region.level

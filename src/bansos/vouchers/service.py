@@ -6,14 +6,10 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import cbor2
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -29,10 +25,16 @@ from bansos.merchants.models import Device, Merchant
 from bansos.notify import service as outbox
 from bansos.programs import service as programs
 from bansos.registry import service as registry
-from bansos.registry.models import Household
 from bansos.transparency import service as audit
 from bansos.vouchers import card, cose, pin, qr
-from bansos.vouchers.models import ClaimCode, Credential, IssuerKey, RecipientPin, Redemption
+from bansos.vouchers.keys import ensure_keys as ensure_keys
+from bansos.vouchers.keys import pin_key as pin_key
+from bansos.vouchers.keys import published_keys as published_keys
+from bansos.vouchers.keys import retire_key as retire_key
+from bansos.vouchers.keys import rotate_keys as rotate_keys
+from bansos.vouchers.keys import signing_key as signing_key
+from bansos.vouchers.keys import trusted_keys as trusted_keys
+from bansos.vouchers.models import ClaimCode, Credential, RecipientPin, Redemption
 from bansos.vouchers.qr import VoucherProblem
 
 CREDENTIAL_DAYS = 730
@@ -40,10 +42,6 @@ CLAIM_CODE_HOURS = 72
 PIN_LOCK_MINUTES = 30
 RECEIPT_PREFIX = "BR1:"
 HELPLINE = "Kemensos 171"
-_SIGN_CONTEXT = b"issuer_keys.private_key"
-#: Decrypted keys by kid (a kid is a digest of the public key, so it names one key for good).
-_private_cache: dict[bytes, Ed25519PrivateKey | X25519PrivateKey] = {}
-_public_cache: dict[bytes, Ed25519PublicKey] = {}
 
 
 def _need(actor: Actor, permission: str) -> None:
@@ -53,134 +51,6 @@ def _need(actor: Actor, permission: str) -> None:
 
 def owner(household_id: int) -> str:
     return f"household:{household_id}"
-
-
-# -- issuer keys ---------------------------------------------------------------------------
-
-
-def _new_key(session: Session, cipher: FieldCipher, purpose: str, actor: str) -> IssuerKey:
-    private: Ed25519PrivateKey | X25519PrivateKey = (
-        Ed25519PrivateKey.generate() if purpose == "sign" else X25519PrivateKey.generate()
-    )
-    public = private.public_key().public_bytes_raw()
-    raw = private.private_bytes_raw()
-    key = IssuerKey(kid=hashlib.sha256(public).digest()[:8], purpose=purpose, public_key=public,
-                    private_key_enc=cipher.encrypt(raw.hex(), _SIGN_CONTEXT),
-                    created_by=actor)  # fmt: skip
-    session.add(key)
-    session.flush()
-    _forget_keys()
-    audit.record(session, actor, "issuer_key.created", "issuer_key", key.kid.hex(),
-                 purpose=purpose)  # fmt: skip
-    return key
-
-
-def ensure_keys(session: Session, cipher: FieldCipher, actor: str = "system") -> None:
-    """An active signing key and an active PIN key, created on first use."""
-    for purpose in ("sign", "pin"):
-        active = session.scalar(select(IssuerKey.id).where(
-            IssuerKey.purpose == purpose, IssuerKey.status == "active"))  # fmt: skip
-        if active is None:
-            _new_key(session, cipher, purpose, actor)
-
-
-def rotate_keys(session: Session, cipher: FieldCipher, actor: Actor, purpose: str) -> IssuerKey:
-    """A new active key; the old one is kept for verifying what it signed (``verify_only``)."""
-    _need(actor, "keys.manage")
-    if purpose not in ("sign", "pin"):
-        raise VoucherProblem("issuer_key.purpose", purpose=purpose)
-    for old in session.scalars(select(IssuerKey).where(
-            IssuerKey.purpose == purpose, IssuerKey.status == "active")):  # fmt: skip
-        old.status, old.rotated_at = "verify_only", now()
-    return _new_key(session, cipher, purpose, actor.username)
-
-
-def retire_key(session: Session, kid_hex: str, actor: Actor, reason: str) -> IssuerKey:
-    """Trust a key for nothing any more (e.g. it leaked): its cards must be reissued."""
-    _need(actor, "keys.manage")
-    key = session.scalar(select(IssuerKey).where(IssuerKey.kid == bytes.fromhex(kid_hex)))
-    if key is None:
-        raise VoucherProblem("issuer_key.not_found", kid=kid_hex)
-    key.status, key.retired_at = "retired", now()
-    session.flush()
-    _forget_keys()
-    audit.record(session, actor.username, "issuer_key.retired", "issuer_key", kid_hex,
-                 reason=reason)  # fmt: skip
-    return key
-
-
-#: How long this process trusts its copy of the issuer key table. A key created, rotated or
-#: retired here takes effect at once; one changed by another process (the CLI) within this.
-KEY_CACHE_SECONDS = 5.0
-_key_rows: dict[str, tuple[float, list[Any]]] = {}
-
-
-def _keys(session: Session) -> list[Any]:
-    """The issuer key table (a handful of rows), read at most every few seconds: three
-    look-ups of every redemption."""
-    where = str(session.get_bind().engine.url)
-    hit = _key_rows.get(where)
-    if hit is not None and hit[0] > time.monotonic():
-        return hit[1]
-    rows = list(session.execute(select(IssuerKey.kid, IssuerKey.purpose, IssuerKey.status,
-                                       IssuerKey.public_key, IssuerKey.private_key_enc)
-                                .order_by(IssuerKey.id)))  # fmt: skip
-    _key_rows[where] = (time.monotonic() + KEY_CACHE_SECONDS, rows)
-    return rows
-
-
-def _forget_keys() -> None:
-    _key_rows.clear()
-
-
-def _private(session: Session, cipher: FieldCipher, purpose: str) -> tuple[bytes, object]:
-    active = [r for r in _keys(session) if r.purpose == purpose and r.status == "active"]
-    if not active:
-        raise VoucherProblem("issuer_key.none_active", purpose=purpose)
-    kid, blob = active[-1].kid, active[-1].private_key_enc
-    found = _private_cache.get(kid)
-    if found is None:
-        raw = bytes.fromhex(cipher.decrypt(blob, _SIGN_CONTEXT))
-        found = (Ed25519PrivateKey.from_private_bytes(raw) if purpose == "sign"
-                 else X25519PrivateKey.from_private_bytes(raw))  # fmt: skip
-        _private_cache[kid] = found
-    return kid, found
-
-
-def signing_key(session: Session, cipher: FieldCipher) -> tuple[bytes, Ed25519PrivateKey]:
-    kid, key = _private(session, cipher, "sign")
-    assert isinstance(key, Ed25519PrivateKey)
-    return kid, key
-
-
-def pin_key(session: Session, cipher: FieldCipher) -> X25519PrivateKey:
-    key = _private(session, cipher, "pin")[1]
-    assert isinstance(key, X25519PrivateKey)
-    return key
-
-
-def trusted_keys(session: Session) -> dict[bytes, qr.TrustedKey]:
-    """The signing keys a verifier should know: what an offline POS caches."""
-    keys = {}
-    for row in _keys(session):
-        if row.purpose != "sign":
-            continue
-        obj = _public_cache.get(row.kid)
-        if obj is None:
-            obj = _public_cache[row.kid] = Ed25519PublicKey.from_public_bytes(row.public_key)
-        keys[row.kid] = qr.TrustedKey(obj, row.status)
-    return keys
-
-
-def published_keys(session: Session) -> list[dict[str, str]]:
-    """The public keys, for the public endpoint: kid, purpose, status, raw key in base64url."""
-    import base64
-
-    return [{"kid": k.kid.hex(), "purpose": k.purpose, "status": k.status,
-             "alg": "EdDSA" if k.purpose == "sign" else "X25519",
-             "public_key": base64.urlsafe_b64encode(k.public_key).decode().rstrip("=")}
-            for k in session.scalars(select(IssuerKey).where(IssuerKey.status != "retired")
-                                     .order_by(IssuerKey.id))]  # fmt: skip
 
 
 def revocation_list(session: Session) -> list[str]:
@@ -213,7 +83,7 @@ def issue_credential(
     """A new QR card for a household that has a program wallet; an earlier card still in use
     is replaced (and goes on the revocation list)."""
     _need(actor, "credentials.manage")
-    if session.get(Household, household_id) is None:
+    if not registry.household_exists(session, household_id):
         raise VoucherProblem("credential.household_not_found", household_id=household_id)
     progs = ledger.programs_of(session, "recipient_wallet", owner(household_id))
     if not progs:
