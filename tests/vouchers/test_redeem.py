@@ -16,10 +16,12 @@ from bansos.ledger import service as ledger
 from bansos.merchants import service as merchants
 from bansos.merchants.models import Device, Merchant
 from bansos.notify.models import Notification
+from bansos.vouchers import pin as pins
 from bansos.vouchers import service as vouchers
-from bansos.vouchers.models import RecipientPin
+from bansos.vouchers.models import RecipientPin, Redemption
+from bansos.vouchers.qris import build_static
 from bansos.vouchers.service import RedeemRequest
-from tests.vouchers.shop import APPROVER, OPERATOR, Shop, open_shop
+from tests.vouchers.shop import APPROVER, OPERATOR, Shop, nmid_of, open_shop
 
 PIN = "482913"
 
@@ -179,3 +181,37 @@ def test_shops_are_approved_by_someone_else_and_can_be_suspended(
     with pytest.raises(Problem) as exc:
         merchants.decide(db, mine.id, Actor("siti", "approver"), approve=True, reason="self")
     assert exc.value.code == "merchant.own_onboarding"
+
+
+def test_paying_by_scanning_the_shops_qris(db: Session, cipher: FieldCipher) -> None:
+    shop = open_shop(db, cipher)
+    sticker = build_static(nmid_of("kasir"), "E-Warong Sejahtera", "Gunungkidul")
+
+    def pay(key: str, pin: str = PIN, **changes: object) -> vouchers.Receipt:
+        fields: dict[str, object] = {
+            "idempotency_key": key, "qris": sticker, "card": shop.cards[0],
+            "program": "SEMBAKO", "amount": 30_000, "categories": ("beras",),
+            "pin_block": pins.seal(pin, shop.pin_key, vouchers.qris_aad(key)),
+        }  # fmt: skip
+        fields.update(changes)
+        return vouchers.pay_by_qris(db, cipher, vouchers.QrisPayment(**fields))  # type: ignore[arg-type]
+
+    first = pay("hp-1")
+    assert (first.merchant_id, first.amount, first.balance_after) == (
+        shop.merchant_id, 30_000, 170_000)  # fmt: skip
+    assert pay("hp-1").replayed
+    paid = db.scalar(select(Redemption).where(Redemption.id == first.redemption_id))
+    assert paid is not None and (paid.channel, paid.device_id) == ("qris", None)
+    for code, changes in (
+        ("pin.wrong", {"pin": "999111"}),
+        ("merchant.qris_unknown", {"qris": build_static("ID9999999999999", "Lain", "Sleman")}),
+        ("qris.crc", {"qris": sticker[:-4] + ("0000" if not sticker.endswith("0000") else "1111")}),
+        ("redemption.key_reused", {"amount": 1_000, "idempotency_key": "hp-1"}),
+        ("redemption.insufficient", {"amount": 170_001}),
+    ):
+        sp = db.begin_nested()
+        with pytest.raises(Problem) as exc:
+            pay(f"hp-{code}", **changes)
+        sp.rollback()
+        assert exc.value.code == code
+    assert ledger.balance(db, shop.wallets[0]).posted == 170_000

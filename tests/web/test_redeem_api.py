@@ -17,6 +17,8 @@ from bansos.auth.service import Actor
 from bansos.db import unit_of_work
 from bansos.merchants import settlement
 from bansos.vouchers import offline
+from bansos.vouchers import pin as pins
+from bansos.vouchers import service as vouchers_service
 from bansos.vouchers.qris import build_static
 from tests.vouchers.shop import PASSWORD, Shop, nmid_of, open_shop
 from tests.vouchers.test_offline import Pos
@@ -121,6 +123,24 @@ def test_cards_keys_and_revocation_over_http(site: Site) -> None:  # noqa: F811
     bad_crc = sticker[:-4] + ("0000" if not sticker.endswith("0000") else "FFFF")
     refused = site.client.post("/api/qris/resolve", json={"qris": bad_crc})
     assert (refused.status_code, refused.json()["code"]) == (422, "qris.crc")
+    with unit_of_work(site.rt.factory) as db:  # her card is the one issued above: revoked
+        fresh = vouchers_service.issue_credential(
+            db, site.rt.cipher, shop.households[0], Actor("operator", "operator")
+        ).qr_text
+    body = {
+        "idempotency_key": "hp-1",
+        "qris": sticker,
+        "card": fresh,
+        "program": "SEMBAKO",
+        "amount": 12_000,
+        "categories": ["beras"],
+        "pin_block": pins.seal("482913", shop.pin_key, vouchers_service.qris_aad("hp-1")),
+    }
+    paid = site.client.post("/api/qris/pay", json=body)
+    assert paid.status_code == 201, paid.text
+    assert (paid.json()["merchant_id"], paid.json()["balance_after"]) == (
+        shop.merchant_id, 188_000)  # fmt: skip
+    assert site.client.post("/api/qris/pay", json=body).status_code == 200
     stranger = build_static("ID9999999999999", "Toko Lain", "Sleman")
     unknown = site.client.post("/api/qris/resolve", json={"qris": stranger})
     assert (unknown.status_code, unknown.json()["code"]) == (404, "merchant.qris_unknown")

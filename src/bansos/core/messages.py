@@ -556,6 +556,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Saldo tidak cukup. Sisa saldo Rp{balance}.",
         "Not enough balance. The balance is Rp{balance}.",
     ),
+    "qris.amount_mismatch": (
+        "Jumlah harus sama dengan yang tertera di QRIS (Rp{expected}).",
+        "The amount must be the one in the QRIS (Rp{expected}).",
+    ),
     "receipt.invalid": (
         "Struk ini tidak sah atau sudah diubah.",
         "This receipt is invalid or has been altered.",

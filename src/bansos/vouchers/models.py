@@ -113,7 +113,8 @@ class Redemption(Base):
     key: Mapped[str] = mapped_column(String(120), unique=True)
     request_digest: Mapped[bytes] = mapped_column(LargeBinary(32))
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchants.id"), index=True)
-    device_id: Mapped[int] = mapped_column(ForeignKey("merchant_devices.id"))
+    #: The shop's device; none when the recipient paid by scanning the shop's QRIS.
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("merchant_devices.id"))
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
     credential_id: Mapped[int | None] = mapped_column(ForeignKey("credentials.id"))
     claim_code_id: Mapped[int | None] = mapped_column(ForeignKey("claim_codes.id"))
@@ -136,6 +137,7 @@ class Redemption(Base):
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("channel in ('qr', 'claim_code', 'qris')", name="channel"),
         CheckConstraint("mode in ('online', 'offline')", name="mode"),
+        CheckConstraint("(channel = 'qris') = (device_id IS NULL)", name="device"),
     )
 
 

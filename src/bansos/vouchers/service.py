@@ -381,7 +381,7 @@ class Payment:
     key: str
     digest: bytes
     merchant: Merchant
-    device_id: int
+    device_id: int | None
     household_id: int
     credential_id: int | None
     claim_code_id: int | None
@@ -420,6 +420,71 @@ def pay(session: Session, cipher: FieldCipher, p: Payment) -> Redemption:
                         8: row.categories})  # fmt: skip
     row.receipt = RECEIPT_PREFIX + b45encode(cose.sign(body, signer, kid))
     return row
+
+
+@dataclass(frozen=True)
+class QrisPayment:
+    """The recipient pays a partner shop by scanning its QRIS sticker with her phone."""
+
+    idempotency_key: str
+    qris: str
+    card: str  # her QR card, which her phone holds
+    program: str
+    amount: int
+    categories: tuple[str, ...]
+    pin_block: str  # sealed with ``qris_aad``
+
+
+def qris_aad(idempotency_key: str) -> bytes:
+    return f"qris|{idempotency_key}".encode()
+
+
+def pay_by_qris(session: Session, cipher: FieldCipher, req: QrisPayment) -> Receipt:
+    """Her card, her PIN and the shop's sticker: checked as at a till (the shop must be an
+    active partner registered for what is bought), paid in one transaction with a receipt.
+    The same idempotency key (per card) again returns the first receipt."""
+    from bansos.merchants import service as merchants
+    from bansos.vouchers import qris
+
+    parsed = qris.parse_qris(req.qris)
+    if parsed.nmid is None:
+        raise merchants.MerchantProblem("merchant.qris_unknown", nmid="-")
+    merchant = merchants.by_nmid(session, parsed.nmid)
+    if merchant.status != "active":
+        raise VoucherProblem("merchant.not_active", status=merchant.status)
+    amount = ledger.check_amount(req.amount)
+    if parsed.amount is not None and parsed.amount != amount:
+        raise VoucherProblem("qris.amount_mismatch", expected=parsed.amount)
+    verified = qr.read(req.card, trusted_keys(session), (), int(now().timestamp()))
+    cred = credential_of(session, verified, at=now())
+    if not req.idempotency_key or len(req.idempotency_key) > 100:
+        raise VoucherProblem("redemption.key")
+    key = f"qris:{cred.cti.hex()}:{req.idempotency_key}"
+    digest = hashlib.sha256(json.dumps([parsed.nmid, req.program, amount,
+                                        sorted(req.categories)]).encode()).digest()  # fmt: skip
+    done = session.scalar(select(Redemption).where(Redemption.key == key))
+    if done is not None:
+        if done.request_digest != digest:
+            raise VoucherProblem("redemption.key_reused")
+        return _receipt(done, merchant, replayed=True)
+    if req.program not in verified.claims.programs:
+        raise VoucherProblem("redemption.program", program=req.program)
+    wanted = check_categories(session, merchant, req.program, req.categories)
+    typed = pin.open_block(req.pin_block, pin_key(session, cipher), qris_aad(req.idempotency_key))
+    check_pin(session, cipher, cred.household_id, typed)
+    wallet = wallet_of(session, cred.household_id, req.program)
+    try:
+        row = pay(session, cipher, Payment(
+            key=key, digest=digest, merchant=merchant, device_id=None,
+            household_id=cred.household_id, credential_id=cred.id, claim_code_id=None,
+            program=req.program, amount=amount, categories=wanted, channel="qris",
+            username="penerima", wallet=wallet))  # fmt: skip
+    except ledger.LedgerProblem as exc:
+        if exc.code == "ledger.exceeds_credits":
+            left = ledger.balance(session, wallet).available
+            raise VoucherProblem("redemption.insufficient", balance=left) from None
+        raise
+    return _receipt(row, merchant)
 
 
 def card_data(session: Session, credential_id: int) -> card.CardData:

@@ -186,9 +186,7 @@ def upgrade() -> None:
         sa.Column(
             "merchant_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
-        sa.Column(
-            "device_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
-        ),
+        sa.Column("device_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=True),
         sa.Column(
             "household_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
         ),
@@ -215,6 +213,9 @@ def upgrade() -> None:
             "channel in ('qr', 'claim_code', 'qris')", name=op.f("ck_redemptions_channel")
         ),
         sa.CheckConstraint("mode in ('online', 'offline')", name=op.f("ck_redemptions_mode")),
+        sa.CheckConstraint(
+            "(channel = 'qris') = (device_id IS NULL)", name=op.f("ck_redemptions_device")
+        ),
         sa.CheckConstraint("amount > 0", name=op.f("ck_redemptions_amount_positive")),
         sa.ForeignKeyConstraint(
             ["claim_code_id"],

@@ -121,6 +121,42 @@ def resolve_qris(body: QrisBody, session: DbSession) -> dict[str, Any]:
     }
 
 
+class QrisPayBody(BaseModel):
+    idempotency_key: str = Field(min_length=1, max_length=100)
+    qris: str = Field(min_length=1, max_length=600, description="the shop's QRIS, as scanned")
+    card: str = Field(max_length=400, description="her QR card (BS1:...)")
+    program: str = Field(min_length=2, max_length=32)
+    amount: StrictInt = Field(description="whole rupiah")
+    categories: list[Annotated[str, Field(max_length=40)]] = Field(default=[], max_length=20)
+    pin_block: str = Field(max_length=200, description='PIN sealed with "qris|<key>" as AAD')
+
+
+@router.post("/api/qris/pay", status_code=201, response_model=ReceiptOut)
+def qris_pay(body: QrisPayBody, request: Request, response: Response,
+             session: DbSession) -> Any:  # fmt: skip
+    """The recipient pays a partner shop by scanning its QRIS with her phone: her card and her
+    PIN authorise it (five wrong PINs lock it, as at a till); same key again, same receipt."""
+    req = vouchers.QrisPayment(
+        idempotency_key=body.idempotency_key, qris=body.qris, card=body.card,
+        program=body.program, amount=body.amount, categories=tuple(body.categories),
+        pin_block=body.pin_block,
+    )  # fmt: skip
+    try:
+        receipt = vouchers.pay_by_qris(session, get_runtime(request).cipher, req)
+        session.commit()
+    except vouchers.WrongPin as exc:
+        session.rollback()
+        problem = vouchers.count_wrong_pin(session, exc.household_id)
+        session.commit()
+        raise http_problem(problem) from None
+    except Problem as exc:
+        session.rollback()
+        raise http_problem(exc) from None
+    if receipt.replayed:
+        response.status_code = 200
+    return receipt
+
+
 @router.post("/api/credentials/{credential_id}/revoke", response_model=CredentialOut)
 def revoke(credential_id: int, body: ReasonBody, session: DbSession, staff: Manager) -> Any:
     """Block a lost or stolen card."""
