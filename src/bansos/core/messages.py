@@ -556,7 +556,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Saldo tidak cukup. Sisa saldo Rp{balance}.",
         "Not enough balance. The balance is Rp{balance}.",
     ),
-    "qris.amount_mismatch": (
+    "redemption.qris_amount": (
         "Jumlah harus sama dengan yang tertera di QRIS (Rp{expected}).",
         "The amount must be the one in the QRIS (Rp{expected}).",
     ),

@@ -454,7 +454,7 @@ def pay_by_qris(session: Session, cipher: FieldCipher, req: QrisPayment) -> Rece
         raise VoucherProblem("merchant.not_active", status=merchant.status)
     amount = ledger.check_amount(req.amount)
     if parsed.amount is not None and parsed.amount != amount:
-        raise VoucherProblem("qris.amount_mismatch", expected=parsed.amount)
+        raise VoucherProblem("redemption.qris_amount", expected=parsed.amount)
     verified = qr.read(req.card, trusted_keys(session), (), int(now().timestamp()))
     cred = credential_of(session, verified, at=now())
     if not req.idempotency_key or len(req.idempotency_key) > 100:
