@@ -293,14 +293,30 @@ def redeem(
     if not req.idempotency_key or len(key) > 120:
         raise VoucherProblem("redemption.key")
     digest = _digest(req)
+    # The cryptography first (card signature, PIN block): on SQLite the write lock is taken
+    # by the first statement below, and held until commit. Their problems are raised where
+    # the checks belong, after a replay has had its chance to answer.
+    verified: qr.Verified | VoucherProblem | None = None
+    if req.qr_text is not None and req.claim_code is None:
+        try:
+            verified = qr.read(req.qr_text, trusted_keys(session), (), int(now().timestamp()))
+        except VoucherProblem as exc:
+            verified = exc
+    typed: str | VoucherProblem
+    try:
+        typed = pin.open_block(req.pin_block, pin_key(session, cipher),
+                               pin.associated_data(device.id, req.idempotency_key))  # fmt: skip
+    except VoucherProblem as exc:
+        typed = exc
     done = session.scalar(select(Redemption).where(Redemption.key == key))
     if done is not None:
         if done.request_digest != digest:
             raise VoucherProblem("redemption.key_reused")
         return _receipt(done, merchant, replayed=True)
     amount = ledger.check_amount(req.amount)
-    if req.qr_text is not None and req.claim_code is None:
-        verified = qr.read(req.qr_text, trusted_keys(session), (), int(now().timestamp()))
+    if isinstance(verified, VoucherProblem):
+        raise verified
+    if verified is not None:
         cred = credential_of(session, verified, at=now())
         if req.program not in verified.claims.programs:
             raise VoucherProblem("redemption.program", program=req.program)
@@ -323,9 +339,9 @@ def redeem(
     else:
         raise VoucherProblem("redemption.credential")
     wanted = check_categories(session, merchant, req.program, req.categories)
-    aad = pin.associated_data(device.id, req.idempotency_key)
-    check_pin(session, cipher, household_id, pin.open_block(req.pin_block, pin_key(session, cipher),
-                                                            aad))  # fmt: skip
+    if isinstance(typed, VoucherProblem):
+        raise typed
+    check_pin(session, cipher, household_id, typed)
     wallet = wallet_of(session, household_id, req.program)
     try:
         row = pay(session, cipher, Payment(

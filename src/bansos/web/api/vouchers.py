@@ -218,11 +218,14 @@ def redeem(
         claim_code=body.claim_code,
     )  # fmt: skip
     try:
-        device, merchant = merchants.authenticate_device(
-            session, device_id=x_device_id, timestamp=x_timestamp, signature=x_signature,
-            method=request.method, path=request.url.path, body=raw,
-            merchant_user=staff.merchant_id,
-        )  # fmt: skip
+        # The device is checked in a read-only transaction: on SQLite the write lock is taken
+        # only by the redemption itself.
+        with get_runtime(request).reads() as reader:
+            device, merchant = merchants.authenticate_device(
+                reader, device_id=x_device_id, timestamp=x_timestamp, signature=x_signature,
+                method=request.method, path=request.url.path, body=raw,
+                merchant_user=staff.merchant_id,
+            )  # fmt: skip
         receipt = vouchers.redeem(session, cipher, req, device, merchant, staff.username)
         # Committed here, in the handler's own turn on the thread pool: on SQLite the write
         # lock is then held for this turn only, not until the dependency's teardown turn.
