@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from collections.abc import Callable, Sequence
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -23,7 +24,7 @@ from bansos.vouchers import cose, qr
 from bansos.vouchers.card import qr_version
 
 
-def rates(fns: list[object], seconds: float) -> list[float]:
+def rates(fns: Sequence[Callable[[], object]], seconds: float) -> list[float]:
     """Calls per second of each function: slices taken in turn (so that a noisy neighbour
     slows them alike), the best slice of each."""
     calls = list(fns)
@@ -31,7 +32,7 @@ def rates(fns: list[object], seconds: float) -> list[float]:
     for fn in calls:
         n, start = 0, time.perf_counter()
         while time.perf_counter() - start < 0.1:
-            fn()  # type: ignore[operator]
+            fn()
             n += 1
         per_slice.append(max(1, int(n / 0.1 * seconds / 10)))
     best = [0.0] * len(calls)
@@ -39,7 +40,7 @@ def rates(fns: list[object], seconds: float) -> list[float]:
         for i, fn in enumerate(calls):
             t = time.perf_counter()
             for _ in range(per_slice[i]):
-                fn()  # type: ignore[operator]
+                fn()
             best[i] = max(best[i], per_slice[i] / (time.perf_counter() - t))
     return best
 

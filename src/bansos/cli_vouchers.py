@@ -56,10 +56,8 @@ def keys(
                     vouchers.rotate_keys(session, rt.cipher, actor, rotate)
                 if retire is not None:
                     vouchers.retire_key(session, retire, actor, reason or "-")
-            except (Problem, ValueError) as exc:
-                if isinstance(exc, Problem):
-                    fail(exc.code, **exc.params)
-                fail("issuer_key.not_found", kid=retire or "")
+            except Problem as exc:
+                fail(exc.code, **exc.params)
         table = Table("kid", "purpose", "status", "public key (base64url)")
         for k in vouchers.published_keys(session):
             table.add_row(k["kid"], k["purpose"], k["status"], k["public_key"])

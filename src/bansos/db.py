@@ -196,6 +196,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+def database_of(session: Session) -> str:
+    """Which database a session talks to (its URL): the key of per-database caches."""
+    return str(session.get_bind().engine.url)
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 

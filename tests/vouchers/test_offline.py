@@ -17,6 +17,7 @@ from bansos.ledger import service as ledger
 from bansos.merchants import service as merchants
 from bansos.merchants.models import Device, Merchant
 from bansos.vouchers import offline
+from bansos.vouchers import pin as pins
 from bansos.vouchers.models import OfflineRecord, Redemption
 from tests.vouchers.shop import APPROVER, DISTRICT, OPERATOR, Shop, open_shop
 
@@ -49,8 +50,6 @@ class Pos:
 
 
 def vouchers_pin(shop: Shop, pin: str, device_id: int, seq: int) -> str:
-    from bansos.vouchers import pin as pins
-
     return pins.seal(pin, shop.pin_key, offline.pin_aad(device_id, seq))
 
 

@@ -19,7 +19,7 @@ from pycose.headers import KID, Algorithm
 from pycose.keys import OKPKey
 from pycose.messages import Sign1Message
 
-from bansos.core.base45 import b45encode
+from bansos.core.base45 import b45decode, b45encode
 from bansos.vouchers import cose, qr
 from bansos.vouchers.card import qr_version
 from bansos.vouchers.qr import Claims, TrustedKey, VoucherProblem
@@ -75,8 +75,6 @@ def test_our_messages_verify_under_pycose_and_pycose_messages_under_ours() -> No
 
 
 def _raw(text: str) -> bytes:
-    from bansos.core.base45 import b45decode
-
     return b45decode(text[len(qr.PREFIX) :])
 
 

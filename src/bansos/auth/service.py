@@ -74,6 +74,12 @@ def role_can(role: str, permission: str) -> bool:
     return permission in PERMISSIONS.get(role, frozenset())
 
 
+def need(actor: Actor, permission: str) -> None:
+    """Raise ``auth.forbidden`` unless the actor's role has ``permission``."""
+    if not role_can(actor.role, permission):
+        raise AuthProblem("auth.forbidden")
+
+
 MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 15
 MIN_PASSWORD = 12
@@ -97,6 +103,10 @@ class StaffIdentity:
 
     def can(self, permission: str) -> bool:
         return role_can(self.role, permission)
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.username, self.role)
 
 
 def create_user(

@@ -38,11 +38,6 @@ class MerchantProblem(Problem):
     pass
 
 
-def _need(actor: Actor, permission: str) -> None:
-    if not auth.role_can(actor.role, permission):
-        raise MerchantProblem("auth.forbidden")
-
-
 @dataclass(frozen=True)
 class MerchantIn:
     name: str
@@ -86,7 +81,7 @@ def _check(session: Session, data: MerchantIn) -> dict[str, list[str]]:
 
 def onboard(session: Session, data: MerchantIn, actor: Actor) -> Merchant:
     """A shop proposed by staff; it can redeem nothing until another staff member approves."""
-    _need(actor, "merchants.manage")
+    auth.need(actor, "merchants.manage")
     categories = _check(session, data)
     if data.nmid and session.scalar(select(Merchant.id).where(Merchant.nmid == data.nmid)):
         raise MerchantProblem("merchant.nmid_taken", nmid=data.nmid)
@@ -121,7 +116,7 @@ def by_nmid(session: Session, nmid: str) -> Merchant:
 def decide(session: Session, merchant_id: int, actor: Actor, *, approve: bool,
            reason: str) -> Merchant:  # fmt: skip
     """Approve (pending -> active) or reject a shop; never by the staff member who onboarded it."""
-    _need(actor, "merchants.decide")
+    auth.need(actor, "merchants.decide")
     merchant = get(session, merchant_id)
     if merchant.status != "pending":
         raise MerchantProblem("merchant.wrong_status", status=merchant.status, expected="pending")
@@ -137,7 +132,7 @@ def decide(session: Session, merchant_id: int, actor: Actor, *, approve: bool,
 def set_suspended(session: Session, merchant_id: int, actor: Actor, *, suspended: bool,
                   reason: str) -> Merchant:  # fmt: skip
     """Suspend an active shop (it can redeem nothing) or lift the suspension."""
-    _need(actor, "merchants.decide")
+    auth.need(actor, "merchants.decide")
     merchant = get(session, merchant_id)
     expected = "active" if suspended else "suspended"
     if merchant.status != expected:
@@ -152,7 +147,7 @@ def set_suspended(session: Session, merchant_id: int, actor: Actor, *, suspended
 def add_staff(session: Session, merchant_id: int, username: str, password: str,
               full_name: str, actor: Actor) -> int:  # fmt: skip
     """A login for someone who works at the shop (role ``merchant``, bound to this shop)."""
-    _need(actor, "merchants.manage")
+    auth.need(actor, "merchants.manage")
     get(session, merchant_id)
     user = auth.create_user(session, username, password, "merchant", full_name,
                             merchant_id=merchant_id)  # fmt: skip
@@ -178,7 +173,7 @@ def register_device(session: Session, merchant_id: int, label: str, public_key: 
         if merchant_user != merchant_id:
             raise MerchantProblem("auth.forbidden")
     else:
-        _need(actor, "merchants.manage")
+        auth.need(actor, "merchants.manage")
     merchant = get(session, merchant_id)
     if merchant.status != "active":
         raise MerchantProblem("merchant.not_active", status=merchant.status)
@@ -205,7 +200,7 @@ def revoke_device(session: Session, device_id: int, actor: Actor,
         if merchant_user != device.merchant_id:
             raise MerchantProblem("auth.forbidden")
     else:
-        _need(actor, "merchants.manage")
+        auth.need(actor, "merchants.manage")
     if device.status == "active":
         device.status, device.revoked_at, device.revoked_by = "revoked", now(), actor.username
         audit.record(session, actor.username, "device.revoked", "device", str(device.id))

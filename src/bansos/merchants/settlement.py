@@ -43,8 +43,7 @@ def run(session: Session, business_date: date, actor: Actor,
         *, today: date | None = None) -> list[Settlement]:  # fmt: skip
     """Settle every shop for ``business_date`` (a day that has ended: before ``today``, by
     default the current WIB day); returns the instructions of that day, made now or before."""
-    if not auth.role_can(actor.role, "settlement.run"):
-        raise MerchantProblem("auth.forbidden")
+    auth.need(actor, "settlement.run")
     today = today or business_day()
     if business_date >= today:
         raise MerchantProblem("settlement.day_not_over", day=business_date.isoformat())

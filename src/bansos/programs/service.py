@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +9,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bansos.core.cache import Expiring
 from bansos.core.clock import now
+from bansos.db import database_of
 from bansos.programs.definition import Program, ProgramProblem, Restrictions, parse
 from bansos.programs.models import ProgramRecord
 from bansos.registry.models import HouseholdAttributeDef
@@ -95,20 +96,19 @@ def list_programs(session: Session) -> list[ProgramRecord]:
 #: How long this process keeps a program's restrictions (every redemption reads them); a
 #: program loaded here takes effect at once, one loaded by another process within this.
 RESTRICTIONS_SECONDS = 5.0
-_restrictions: dict[tuple[str, str], tuple[float, Restrictions]] = {}
+_restrictions: Expiring[tuple[str, str], Restrictions] = Expiring(RESTRICTIONS_SECONDS)
 
 
 def restrictions(session: Session, code: str) -> Restrictions:
     """What the program's money may buy, without compiling its rule (the redemption path)."""
-    where = (str(session.get_bind().engine.url), code)
-    hit = _restrictions.get(where)
-    if hit is not None and hit[0] > time.monotonic():
-        return hit[1]
-    stored = session.scalar(select(ProgramRecord.definition).where(ProgramRecord.code == code))
-    if stored is None:
-        raise ProgramProblem("program.not_found", program=code)
-    found = Restrictions.model_validate(stored.get("restrictions", {}))
-    _restrictions[where] = (time.monotonic() + RESTRICTIONS_SECONDS, found)
+    where = (database_of(session), code)
+    found = _restrictions.get(where)
+    if found is None:
+        stored = session.scalar(select(ProgramRecord.definition).where(ProgramRecord.code == code))
+        if stored is None:
+            raise ProgramProblem("program.not_found", program=code)
+        parsed = Restrictions.model_validate(stored.get("restrictions", {}))
+        found = _restrictions.put(where, parsed)
     return found
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import time
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -16,8 +15,10 @@ from sqlalchemy.orm import Session
 
 from bansos.auth import service as auth
 from bansos.auth.service import Actor
+from bansos.core.cache import Expiring
 from bansos.core.clock import now
 from bansos.core.crypto import FieldCipher
+from bansos.db import database_of
 from bansos.transparency import service as audit
 from bansos.vouchers import qr
 from bansos.vouchers.models import IssuerKey
@@ -27,11 +28,6 @@ _SIGN_CONTEXT = b"issuer_keys.private_key"
 #: Decrypted keys by kid (a kid is a digest of the public key, so it names one key for good).
 _private_cache: dict[bytes, Ed25519PrivateKey | X25519PrivateKey] = {}
 _public_cache: dict[bytes, Ed25519PublicKey] = {}
-
-
-def _need(actor: Actor, permission: str) -> None:
-    if not auth.role_can(actor.role, permission):
-        raise VoucherProblem("auth.forbidden")
 
 
 def _new_key(session: Session, cipher: FieldCipher, purpose: str, actor: str) -> IssuerKey:
@@ -62,7 +58,7 @@ def ensure_keys(session: Session, cipher: FieldCipher, actor: str = "system") ->
 
 def rotate_keys(session: Session, cipher: FieldCipher, actor: Actor, purpose: str) -> IssuerKey:
     """A new active key; the old one is kept for verifying what it signed (``verify_only``)."""
-    _need(actor, "keys.manage")
+    auth.need(actor, "keys.manage")
     if purpose not in ("sign", "pin"):
         raise VoucherProblem("issuer_key.purpose", purpose=purpose)
     for old in session.scalars(select(IssuerKey).where(
@@ -73,8 +69,12 @@ def rotate_keys(session: Session, cipher: FieldCipher, actor: Actor, purpose: st
 
 def retire_key(session: Session, kid_hex: str, actor: Actor, reason: str) -> IssuerKey:
     """Trust a key for nothing any more (e.g. it leaked): its cards must be reissued."""
-    _need(actor, "keys.manage")
-    key = session.scalar(select(IssuerKey).where(IssuerKey.kid == bytes.fromhex(kid_hex)))
+    auth.need(actor, "keys.manage")
+    try:
+        kid = bytes.fromhex(kid_hex)
+    except ValueError:
+        raise VoucherProblem("issuer_key.not_found", kid=kid_hex[:40]) from None
+    key = session.scalar(select(IssuerKey).where(IssuerKey.kid == kid))
     if key is None:
         raise VoucherProblem("issuer_key.not_found", kid=kid_hex)
     key.status, key.retired_at = "retired", now()
@@ -88,20 +88,18 @@ def retire_key(session: Session, kid_hex: str, actor: Actor, reason: str) -> Iss
 #: How long this process trusts its copy of the issuer key table. A key created, rotated or
 #: retired here takes effect at once; one changed by another process (the CLI) within this.
 KEY_CACHE_SECONDS = 5.0
-_key_rows: dict[str, tuple[float, list[Any]]] = {}
+_key_rows: Expiring[str, list[Any]] = Expiring(KEY_CACHE_SECONDS)
 
 
 def _keys(session: Session) -> list[Any]:
     """The issuer key table (a handful of rows), read at most every few seconds: three
     look-ups of every redemption."""
-    where = str(session.get_bind().engine.url)
-    hit = _key_rows.get(where)
-    if hit is not None and hit[0] > time.monotonic():
-        return hit[1]
-    rows = list(session.execute(select(IssuerKey.kid, IssuerKey.purpose, IssuerKey.status,
-                                       IssuerKey.public_key, IssuerKey.private_key_enc)
-                                .order_by(IssuerKey.id)))  # fmt: skip
-    _key_rows[where] = (time.monotonic() + KEY_CACHE_SECONDS, rows)
+    where = database_of(session)
+    rows = _key_rows.get(where)
+    if rows is None:
+        rows = _key_rows.put(where, list(session.execute(
+            select(IssuerKey.kid, IssuerKey.purpose, IssuerKey.status, IssuerKey.public_key,
+                   IssuerKey.private_key_enc).order_by(IssuerKey.id))))  # fmt: skip
     return rows
 
 

@@ -16,17 +16,18 @@ from sqlalchemy.orm import Session
 from bansos.auth import service as auth
 from bansos.auth.service import Actor
 from bansos.core import codes
-from bansos.core.base45 import b45encode
+from bansos.core.base45 import Base45Error, b45decode, b45encode
 from bansos.core.clock import now
 from bansos.core.crypto import FieldCipher
 from bansos.core.errors import Problem
 from bansos.ledger import service as ledger
+from bansos.merchants import service as merchants
 from bansos.merchants.models import Device, Merchant
 from bansos.notify import service as outbox
 from bansos.programs import service as programs
 from bansos.registry import service as registry
 from bansos.transparency import service as audit
-from bansos.vouchers import card, cose, pin, qr
+from bansos.vouchers import card, cose, pin, qr, qris
 from bansos.vouchers.keys import ensure_keys as ensure_keys
 from bansos.vouchers.keys import pin_key as pin_key
 from bansos.vouchers.keys import published_keys as published_keys
@@ -42,11 +43,6 @@ CLAIM_CODE_HOURS = 72
 PIN_LOCK_MINUTES = 30
 RECEIPT_PREFIX = "BR1:"
 HELPLINE = "Kemensos 171"
-
-
-def _need(actor: Actor, permission: str) -> None:
-    if not auth.role_can(actor.role, permission):
-        raise VoucherProblem("auth.forbidden")
 
 
 def owner(household_id: int) -> str:
@@ -82,7 +78,7 @@ def issue_credential(
 ) -> Credential:  # fmt: skip
     """A new QR card for a household that has a program wallet; an earlier card still in use
     is replaced (and goes on the revocation list)."""
-    _need(actor, "credentials.manage")
+    auth.need(actor, "credentials.manage")
     if not registry.household_exists(session, household_id):
         raise VoucherProblem("credential.household_not_found", household_id=household_id)
     progs = ledger.programs_of(session, "recipient_wallet", owner(household_id))
@@ -114,7 +110,7 @@ def revoke_credential(
     session: Session, credential_id: int, actor: Actor, reason: str
 ) -> Credential:
     """A lost or stolen card: refused online at once, offline once POS caches refresh."""
-    _need(actor, "credentials.manage")
+    auth.need(actor, "credentials.manage")
     cred = session.get(Credential, credential_id)
     if cred is None:
         raise VoucherProblem("credential.not_found", credential_id=credential_id)
@@ -191,7 +187,7 @@ def _code_digest(cipher: FieldCipher, canonical: str) -> bytes:
 def issue_claim_code(session: Session, cipher: FieldCipher, household_id: int, program: str,
                      actor: Actor, *, hours: int = CLAIM_CODE_HOURS) -> str:  # fmt: skip
     """A single-use code for a feature phone, sent through the outbox; stored as a digest."""
-    _need(actor, "credentials.manage")
+    auth.need(actor, "credentials.manage")
     if ledger.find_account(session, "recipient_wallet", owner(household_id), program) is None:
         raise VoucherProblem("credential.no_program", household_id=household_id)
     code = codes.new_code()
@@ -262,8 +258,6 @@ def read_receipt(session: Session, text: str) -> dict[int, object]:
     """A receipt checked against the published keys (what a recipient or auditor does)."""
     if not text.startswith(RECEIPT_PREFIX):
         raise VoucherProblem("receipt.invalid")
-    from bansos.core.base45 import Base45Error, b45decode
-
     try:
         message = cose.parse(b45decode(text[len(RECEIPT_PREFIX) :]))
         trusted = trusted_keys(session).get(message.kid)
@@ -342,18 +336,11 @@ def redeem(
     if isinstance(typed, VoucherProblem):
         raise typed
     check_pin(session, cipher, household_id, typed)
-    wallet = wallet_of(session, household_id, req.program)
-    try:
-        row = pay(session, cipher, Payment(
-            key=key, digest=digest, merchant=merchant, device_id=device.id,
-            household_id=household_id, credential_id=credential_id,
-            claim_code_id=claim_code_id, program=req.program, amount=amount,
-            categories=wanted, channel=channel, username=username, wallet=wallet))  # fmt: skip
-    except ledger.LedgerProblem as exc:
-        if exc.code == "ledger.exceeds_credits":
-            left = ledger.balance(session, wallet).available
-            raise VoucherProblem("redemption.insufficient", balance=left) from None
-        raise
+    row = pay(session, cipher, Payment(
+        key=key, digest=digest, merchant=merchant, device_id=device.id,
+        household_id=household_id, credential_id=credential_id, claim_code_id=claim_code_id,
+        program=req.program, amount=amount, categories=wanted, channel=channel,
+        username=username, wallet=wallet_of(session, household_id, req.program)))  # fmt: skip
     return _receipt(row, merchant)
 
 
@@ -416,9 +403,15 @@ def pay(session: Session, cipher: FieldCipher, p: Payment) -> Redemption:
     if the wallet cannot cover it), the redemption row and its server-signed receipt."""
     payable = ledger.open_account(session, "merchant_payable", f"merchant:{p.merchant.id}",
                                   p.program).id  # fmt: skip
-    moved = ledger.transfer(session, ledger.TransferSpec(
-        f"r:{p.key}", p.wallet, payable, p.amount, "redemption",
-        ref=f"merchant:{p.merchant.id}"), p.username)  # fmt: skip
+    try:
+        moved = ledger.transfer(session, ledger.TransferSpec(
+            f"r:{p.key}", p.wallet, payable, p.amount, "redemption",
+            ref=f"merchant:{p.merchant.id}"), p.username)  # fmt: skip
+    except ledger.LedgerProblem as exc:
+        if exc.code == "ledger.exceeds_credits":  # said in the till's terms, with the balance
+            left = ledger.balance(session, p.wallet).available
+            raise VoucherProblem("redemption.insufficient", balance=left) from None
+        raise
     left = ledger.balance(session, p.wallet).available
     stamp = now()
     row = Redemption(key=p.key, request_digest=p.digest, merchant_id=p.merchant.id,
@@ -459,9 +452,6 @@ def pay_by_qris(session: Session, cipher: FieldCipher, req: QrisPayment) -> Rece
     """Her card, her PIN and the shop's sticker: checked as at a till (the shop must be an
     active partner registered for what is bought), paid in one transaction with a receipt.
     The same idempotency key (per card) again returns the first receipt."""
-    from bansos.merchants import service as merchants
-    from bansos.vouchers import qris
-
     parsed = qris.parse_qris(req.qris)
     if parsed.nmid is None:
         raise merchants.MerchantProblem("merchant.qris_unknown", nmid="-")
@@ -489,17 +479,11 @@ def pay_by_qris(session: Session, cipher: FieldCipher, req: QrisPayment) -> Rece
     typed = pin.open_block(req.pin_block, pin_key(session, cipher), qris_aad(req.idempotency_key))
     check_pin(session, cipher, cred.household_id, typed)
     wallet = wallet_of(session, cred.household_id, req.program)
-    try:
-        row = pay(session, cipher, Payment(
-            key=key, digest=digest, merchant=merchant, device_id=None,
-            household_id=cred.household_id, credential_id=cred.id, claim_code_id=None,
-            program=req.program, amount=amount, categories=wanted, channel="qris",
-            username="penerima", wallet=wallet))  # fmt: skip
-    except ledger.LedgerProblem as exc:
-        if exc.code == "ledger.exceeds_credits":
-            left = ledger.balance(session, wallet).available
-            raise VoucherProblem("redemption.insufficient", balance=left) from None
-        raise
+    row = pay(session, cipher, Payment(
+        key=key, digest=digest, merchant=merchant, device_id=None,
+        household_id=cred.household_id, credential_id=cred.id, claim_code_id=None,
+        program=req.program, amount=amount, categories=wanted, channel="qris",
+        username="penerima", wallet=wallet))  # fmt: skip
     return _receipt(row, merchant)
 
 

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from bansos.auth.service import Actor, StaffIdentity
+from bansos.auth.service import StaffIdentity
 from bansos.core.errors import Problem
 from bansos.programs import cycles
 from bansos.web.deps import DbSession, get_jobs, get_runtime, http_problem, require
@@ -56,15 +56,11 @@ def _out(session: DbSession, cycle_id: int) -> CycleOut:
     return CycleOut.model_validate(cycle, from_attributes=True)
 
 
-def _actor(staff: StaffIdentity) -> Actor:
-    return Actor(staff.username, staff.role)
-
-
 @router.post("/api/cycles", response_model=CycleOut, status_code=201)
 def create(body: CycleIn, session: DbSession, staff: Staff) -> CycleOut:
     """A draft cycle paying the approved list of a program for a period (operator)."""
     try:
-        cycle = cycles.create(session, body.program, body.period, _actor(staff))
+        cycle = cycles.create(session, body.program, body.period, staff.actor)
     except Problem as exc:
         raise http_problem(exc) from None
     return _out(session, cycle.id)
@@ -77,7 +73,7 @@ def show(cycle_id: int, session: DbSession, staff: Staff) -> CycleOut:
 
 def _step(session: DbSession, cycle_id: int, staff: StaffIdentity, step: str,
           reason: str = "") -> CycleOut:  # fmt: skip
-    actor = _actor(staff)
+    actor = staff.actor
     try:
         if step == "compute":
             cycles.compute(session, cycle_id, actor)
@@ -156,7 +152,7 @@ def disburse(cycle_id: int, request: Request, session: DbSession, staff: Staff) 
     """Start paying every unpaid entitlement (operator) as a background job and answer at once;
     follow it with ``GET .../disbursement``. The job pays a chunk per transaction: if the server
     stops half-way, the same request made again finishes it, and nobody is paid twice."""
-    actor = _actor(staff)
+    actor = staff.actor
     try:
         cycles.begin_disbursement(session, cycle_id, actor)
     except Problem as exc:

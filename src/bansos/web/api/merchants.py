@@ -10,7 +10,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from bansos.auth.service import Actor, StaffIdentity
+from bansos.auth.service import StaffIdentity
 from bansos.core.errors import Problem
 from bansos.merchants import service as merchants
 from bansos.merchants import settlement
@@ -56,10 +56,6 @@ class DeviceOut(BaseModel):
     status: str
 
 
-def _actor(staff: StaffIdentity) -> Actor:
-    return Actor(staff.username, staff.role)
-
-
 def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
     try:
         return fn(*args, **kwargs)
@@ -67,11 +63,19 @@ def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
         raise http_problem(exc) from None
 
 
+def _may_see(staff: StaffIdentity, merchant_id: int) -> None:
+    """A shop user sees only her own shop; staff need registry access."""
+    allowed = (staff.merchant_id == merchant_id if staff.role == "merchant"
+               else staff.can("registry.read"))  # fmt: skip
+    if not allowed:
+        raise http_problem(Problem("auth.forbidden"))
+
+
 @router.post("/api/merchants", status_code=201)
 def onboard(body: MerchantBody, session: DbSession, staff: Staff) -> dict[str, Any]:
     """Propose a partner shop (operator); another staff member approves it."""
     data = merchants.MerchantIn(**body.model_dump())
-    merchant = _run(merchants.onboard, session, data, _actor(staff))
+    merchant = _run(merchants.onboard, session, data, staff.actor)
     return merchants.summary(merchant)
 
 
@@ -91,10 +95,7 @@ def listing(
 
 @router.get("/api/merchants/{merchant_id}")
 def show(merchant_id: int, session: DbSession, staff: Staff) -> dict[str, Any]:
-    if staff.role == "merchant" and staff.merchant_id != merchant_id:
-        raise http_problem(Problem("auth.forbidden"))
-    if staff.role != "merchant" and not staff.can("registry.read"):
-        raise http_problem(Problem("auth.forbidden"))
+    _may_see(staff, merchant_id)
     return merchants.summary(_run(merchants.get, session, merchant_id))
 
 
@@ -105,7 +106,7 @@ def decide(
     body: ReasonBody, session: DbSession, staff: Staff,
 ) -> dict[str, Any]:  # fmt: skip
     """Approve or reject a proposed shop, suspend or reinstate one (approver)."""
-    actor = _actor(staff)
+    actor = staff.actor
     if decision in ("approve", "reject"):
         m = _run(merchants.decide, session, merchant_id, actor, approve=decision == "approve",
                  reason=body.reason)  # fmt: skip
@@ -120,7 +121,7 @@ def add_staff(merchant_id: int, body: StaffBody, session: DbSession,
               staff: Staff) -> dict[str, Any]:  # fmt: skip
     """A login for someone working at the shop (operator)."""
     uid = _run(merchants.add_staff, session, merchant_id, body.username, body.password,
-               body.full_name, _actor(staff))  # fmt: skip
+               body.full_name, staff.actor)  # fmt: skip
     return {"user_id": uid, "username": body.username, "merchant_id": merchant_id}
 
 
@@ -129,13 +130,13 @@ def register_device(merchant_id: int, body: DeviceBody, session: DbSession,
                     staff: Staff) -> Device:  # fmt: skip
     """Register a POS by its public key (shop staff for their shop, or operator)."""
     device: Device = _run(merchants.register_device, session, merchant_id, body.label,
-                          body.public_key, _actor(staff), staff.merchant_id)  # fmt: skip
+                          body.public_key, staff.actor, staff.merchant_id)  # fmt: skip
     return device
 
 
 @router.post("/api/devices/{device_id}/revoke", response_model=DeviceOut)
 def revoke_device(device_id: int, session: DbSession, staff: Staff) -> Device:
-    device: Device = _run(merchants.revoke_device, session, device_id, _actor(staff),
+    device: Device = _run(merchants.revoke_device, session, device_id, staff.actor,
                           staff.merchant_id)  # fmt: skip
     return device
 
@@ -148,7 +149,7 @@ class SettleBody(BaseModel):
 def run_settlement(body: SettleBody, session: DbSession, staff: Staff) -> list[dict[str, Any]]:
     """Settle every shop for a business day (operator): payable -> clearing, one payout
     instruction per shop and program. Running it again for the same day moves nothing."""
-    made = _run(settlement.run, session, body.date, _actor(staff))
+    made = _run(settlement.run, session, body.date, staff.actor)
     return [{"id": s.id, "merchant_id": s.merchant_id, "program": s.program_code,
              "amount": s.amount, "redemptions": s.redemptions, "reference": s.reference,
              "bank_code": s.bank_code, "bank_account": s.bank_account,
@@ -163,10 +164,7 @@ def merchant_statement(
     format: Annotated[Literal["json", "csv"], Query()] = "json",
 ) -> Any:  # fmt: skip
     """The shop's statement for a day: its payout instructions and every redemption paid."""
-    if staff.role == "merchant" and staff.merchant_id != merchant_id:
-        raise http_problem(Problem("auth.forbidden"))
-    if staff.role != "merchant" and not staff.can("registry.read"):
-        raise http_problem(Problem("auth.forbidden"))
+    _may_see(staff, merchant_id)
     _run(merchants.get, session, merchant_id)
     data = settlement.statement(session, merchant_id, date)
     if format == "csv":

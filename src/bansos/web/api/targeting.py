@@ -99,15 +99,11 @@ def _list_out(session: DbSession, list_id: int) -> ListOut:
     return ListOut(**data, summary=rows, summary_by_province=provinces)
 
 
-def _actor(staff: StaffIdentity) -> targeting.Actor:
-    return targeting.Actor(staff.username, staff.role)
-
-
 @router.post("/api/targeting/lists", response_model=ListOut, status_code=201)
 def build(body: ListIn, session: DbSession, staff: Staff) -> ListOut:
     """Build a draft candidate list for a program and period (operator)."""
     try:
-        cl = targeting.build_list(session, body.program, body.period, _actor(staff),
+        cl = targeting.build_list(session, body.program, body.period, staff.actor,
                                   region_prefix=body.region_prefix,
                                   match_run=body.match_run)  # fmt: skip
     except Problem as exc:
@@ -124,7 +120,7 @@ def show(list_id: int, session: DbSession, staff: Staff) -> ListOut:
 def submit(list_id: int, session: DbSession, staff: Staff) -> ListOut:
     """Submit a draft list for approval (operator); its content hash is recorded."""
     try:
-        targeting.submit(session, list_id, _actor(staff))
+        targeting.submit(session, list_id, staff.actor)
     except Problem as exc:
         raise http_problem(exc) from None
     return _list_out(session, list_id)
@@ -133,7 +129,7 @@ def submit(list_id: int, session: DbSession, staff: Staff) -> ListOut:
 def _decide(list_id: int, body: DecisionIn, session: DbSession, staff: StaffIdentity,
             approve: bool) -> ListOut:  # fmt: skip
     try:
-        targeting.decide(session, list_id, _actor(staff), approve=approve, reason=body.reason)
+        targeting.decide(session, list_id, staff.actor, approve=approve, reason=body.reason)
     except Problem as exc:
         raise http_problem(exc) from None
     return _list_out(session, list_id)
@@ -170,7 +166,7 @@ def verdict(
         raise HTTPProblem(404, "targeting.not_on_list")
     try:
         targeting.record_verdict(session, list_id, household, body.verdict, body.note,
-                                 _actor(staff))  # fmt: skip
+                                 staff.actor)  # fmt: skip
     except Problem as exc:
         raise http_problem(exc) from None
     return _list_out(session, list_id)

@@ -3,16 +3,18 @@ registered, signing device; anyone may fetch the public keys and the revocation 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 from pydantic import BaseModel, Field, StrictInt
 
-from bansos.auth.service import Actor, StaffIdentity
+from bansos.auth.service import StaffIdentity
 from bansos.core.clock import now
 from bansos.core.errors import Problem
 from bansos.merchants import service as merchants
+from bansos.merchants.models import Device, Merchant
 from bansos.vouchers import card, offline, qris
 from bansos.vouchers import service as vouchers
 from bansos.web.deps import DbSession, Staff, get_runtime, http_problem, require
@@ -65,17 +67,13 @@ class ReceiptOut(BaseModel):
     replayed: bool
 
 
-def _actor(staff: StaffIdentity) -> Actor:
-    return Actor(staff.username, staff.role)
-
-
 @router.post("/api/households/{household_id}/credentials", status_code=201,
              response_model=CredentialOut)  # fmt: skip
 def issue(household_id: int, request: Request, session: DbSession, staff: Manager) -> Any:
     """A new QR card for the household (an earlier card is replaced and revoked)."""
     try:
         return vouchers.issue_credential(session, get_runtime(request).cipher, household_id,
-                                         _actor(staff))  # fmt: skip
+                                         staff.actor)  # fmt: skip
     except Problem as exc:
         raise http_problem(exc) from None
 
@@ -141,8 +139,18 @@ def qris_pay(body: QrisPayBody, request: Request, response: Response,
         program=body.program, amount=body.amount, categories=tuple(body.categories),
         pin_block=body.pin_block,
     )  # fmt: skip
+    cipher = get_runtime(request).cipher
+    return _paid(session, response, lambda: vouchers.pay_by_qris(session, cipher, req))
+
+
+def _paid(session: DbSession, response: Response,
+          pay: Callable[[], vouchers.Receipt]) -> vouchers.Receipt:  # fmt: skip
+    """Run a payment and commit it here, in the handler's own turn on the thread pool (on
+    SQLite the write lock is then held for this turn only, not until the dependency's teardown
+    turn). A wrong PIN undoes the payment and is counted in a transaction of its own; a retry
+    answers 200 with the first receipt."""
     try:
-        receipt = vouchers.pay_by_qris(session, get_runtime(request).cipher, req)
+        receipt = pay()
         session.commit()
     except vouchers.WrongPin as exc:
         session.rollback()
@@ -161,7 +169,7 @@ def qris_pay(body: QrisPayBody, request: Request, response: Response,
 def revoke(credential_id: int, body: ReasonBody, session: DbSession, staff: Manager) -> Any:
     """Block a lost or stolen card."""
     try:
-        return vouchers.revoke_credential(session, credential_id, _actor(staff), body.reason)
+        return vouchers.revoke_credential(session, credential_id, staff.actor, body.reason)
     except Problem as exc:
         raise http_problem(exc) from None
 
@@ -172,7 +180,7 @@ def claim_code(household_id: int, body: ClaimCodeBody, request: Request, session
     """Send the household a single-use claim code by SMS (the code goes to the outbox only)."""
     try:
         vouchers.issue_claim_code(session, get_runtime(request).cipher, household_id,
-                                  body.program, _actor(staff))  # fmt: skip
+                                  body.program, staff.actor)  # fmt: skip
     except Problem as exc:
         raise http_problem(exc) from None
     return {"sent": True, "hours_valid": vouchers.CLAIM_CODE_HOURS}
@@ -209,39 +217,18 @@ def redeem(
 ) -> Any:
     """Aid taken at a shop, from a registered device that signs the request. The same
     ``idempotency_key`` again returns the first receipt (status 200, ``replayed``)."""
-    if not staff.can("redeem"):
-        raise http_problem(Problem("auth.forbidden"))
-    cipher = get_runtime(request).cipher
     req = vouchers.RedeemRequest(
         idempotency_key=body.idempotency_key, program=body.program, amount=body.amount,
         categories=tuple(body.categories), pin_block=body.pin_block, qr_text=body.qr,
         claim_code=body.claim_code,
     )  # fmt: skip
-    try:
-        # The device is checked in a read-only transaction: on SQLite the write lock is taken
-        # only by the redemption itself.
-        with get_runtime(request).reads() as reader:
-            device, merchant = merchants.authenticate_device(
-                reader, device_id=x_device_id, timestamp=x_timestamp, signature=x_signature,
-                method=request.method, path=request.url.path, body=raw,
-                merchant_user=staff.merchant_id,
-            )  # fmt: skip
-        receipt = vouchers.redeem(session, cipher, req, device, merchant, staff.username)
-        # Committed here, in the handler's own turn on the thread pool: on SQLite the write
-        # lock is then held for this turn only, not until the dependency's teardown turn.
-        session.commit()
-    except vouchers.WrongPin as exc:
-        # the redemption is undone; the wrong try is counted in a transaction of its own
-        session.rollback()
-        problem = vouchers.count_wrong_pin(session, exc.household_id)
-        session.commit()
-        raise http_problem(problem) from None
-    except Problem as exc:
-        session.rollback()
-        raise http_problem(exc) from None
-    if receipt.replayed:
-        response.status_code = 200
-    return receipt
+    device, merchant = _device_of(request, staff, raw, (x_device_id, x_timestamp, x_signature))
+    cipher = get_runtime(request).cipher
+    return _paid(
+        session,
+        response,
+        lambda: vouchers.redeem(session, cipher, req, device, merchant, staff.username),
+    )
 
 
 class OfflineItem(BaseModel):
@@ -257,16 +244,19 @@ class ResolveBody(BaseModel):
     note: str = Field(min_length=1, max_length=2000)
 
 
-def _device_of(session: DbSession, request: Request, staff: StaffIdentity, raw: bytes,
-               headers: tuple[str, str, str]) -> tuple[Any, Any]:  # fmt: skip
+def _device_of(request: Request, staff: StaffIdentity, raw: bytes,
+               headers: tuple[str, str, str]) -> tuple[Device, Merchant]:  # fmt: skip
+    """The shop user's registered device that signed this request, checked in a read-only
+    transaction of its own (on SQLite the write lock is left to the payment itself)."""
     if not staff.can("redeem"):
         raise http_problem(Problem("auth.forbidden"))
     try:
-        return merchants.authenticate_device(
-            session, device_id=headers[0], timestamp=headers[1], signature=headers[2],
-            method=request.method, path=request.url.path, body=raw,
-            merchant_user=staff.merchant_id,
-        )  # fmt: skip
+        with get_runtime(request).reads() as reader:
+            return merchants.authenticate_device(
+                reader, device_id=headers[0], timestamp=headers[1], signature=headers[2],
+                method=request.method, path=request.url.path, body=raw,
+                merchant_user=staff.merchant_id,
+            )  # fmt: skip
     except Problem as exc:
         raise http_problem(exc) from None
 
@@ -280,7 +270,7 @@ def offline_kit(
 ) -> dict[str, Any]:  # fmt: skip
     """What a POS caches to redeem without signal: the issuer keys, the revocation list and
     its offline limits (a signed device request)."""
-    device, _ = _device_of(session, request, staff, b"", (x_device_id, x_timestamp, x_signature))
+    device, _ = _device_of(request, staff, b"", (x_device_id, x_timestamp, x_signature))
     limits = offline.policy(device)
     return {"issued_at": now().isoformat(), "keys": vouchers.published_keys(session),
             "revoked": vouchers.revocation_list(session),
@@ -302,8 +292,7 @@ def offline_batch(
 ) -> dict[str, Any]:
     """Sync what the device recorded offline. Idempotent: the same batch again changes nothing
     and answers the same outcomes (``duplicate``: true)."""
-    device, merchant = _device_of(session, request, staff, raw,
-                                  (x_device_id, x_timestamp, x_signature))  # fmt: skip
+    device, merchant = _device_of(request, staff, raw, (x_device_id, x_timestamp, x_signature))
     try:
         outcomes = offline.sync(
             session,
