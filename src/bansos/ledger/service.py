@@ -18,6 +18,7 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     and_,
+    case,
     func,
     insert,
     literal,
@@ -621,24 +622,27 @@ def transfer_batch(
         )
     )
     mine = (Transfer.id > marker, Transfer.ref == ref, Transfer.code == code_value)
-    count, total = session.execute(
-        select(func.count(), func.coalesce(func.sum(Transfer.amount), 0)).where(*mine)
+    # One pass over the new rows: how many, how much, and how many may not stand.
+    invalid = (
+        Account.id.is_(None)
+        | (Account.ledger != IDR)
+        | (Account.flags.op("&")(CREDITS_MUST_NOT_EXCEED_DEBITS) != 0)
+        | (Transfer.amount <= 0)
+        | (Transfer.amount > MAX_AMOUNT)
+    )
+    count, total, bad = session.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(Transfer.amount), 0),
+            func.coalesce(func.sum(case((invalid, 1), else_=0)), 0),
+        )
+        .select_from(Transfer)
+        .outerjoin(Account, Account.id == Transfer.credit_account_id)
+        .where(*mine)
     ).one()
     if not count:
         sp.commit()
         return BatchResult(0, 0)
-    bad = session.scalar(
-        select(func.count())
-        .select_from(Transfer)
-        .join(Account, Account.id == Transfer.credit_account_id)
-        .where(*mine)
-        .where(
-            (Account.ledger != IDR)
-            | (Account.flags.op("&")(CREDITS_MUST_NOT_EXCEED_DEBITS) != 0)
-            | (Transfer.amount <= 0)
-            | (Transfer.amount > MAX_AMOUNT)
-        )
-    )
     if bad:
         sp.rollback()
         raise LedgerProblem("ledger.batch_invalid", rows=bad)

@@ -238,16 +238,14 @@ def disburse(
             # side by side. SQLite's write lock already does this.
             cycle = _get(session, cycle_id, lock=True)
             after = cycle.paid_through
-            hi = session.scalar(
-                select(func.max(Entitlement.id)).where(
-                    Entitlement.id.in_(
-                        select(Entitlement.id)
-                        .where(Entitlement.cycle_id == cycle_id, Entitlement.id > after)
-                        .order_by(Entitlement.id)
-                        .limit(chunk)
-                    )
-                )
+            # The chunk's last id: the chunk-th id after the cursor, or, near the end, the
+            # last one (an OFFSET walks the index; an IN (... LIMIT) list would be sorted).
+            rest = select(Entitlement.id).where(
+                Entitlement.cycle_id == cycle_id, Entitlement.id > after
             )
+            hi = session.scalar(rest.order_by(Entitlement.id).offset(chunk - 1).limit(1))
+            if hi is None:
+                hi = session.scalar(select(func.max(rest.subquery().c.id)))
             if hi is None:
                 break
             in_chunk = (Entitlement.cycle_id == cycle_id, Entitlement.id > after,
