@@ -816,6 +816,12 @@ from bansos.cli_vouchers import (  # noqa: E402 - needs the helpers defined abov
 app.add_typer(vouchers_app, name="vouchers")
 app.add_typer(settlement_app, name="settlement")
 
+# -- payments: rails to banks and e-wallets, and their simulator -----------------------------
+from bansos.cli_payments import payments_cli, sim_bank  # noqa: E402
+
+app.add_typer(payments_cli, name="payments")
+app.command("sim-bank")(sim_bank)  # the other side's process: `bansos sim-bank`
+
 
 if __name__ == "__main__":
     app()

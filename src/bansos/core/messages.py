@@ -873,6 +873,183 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Versi data terenkripsi tidak dikenal.",
         "Unknown encrypted-data version.",
     ),
+    # Payments: SNAP (Bank Indonesia's open payment API) and its simulator
+    "snap.timestamp_format": (
+        "Waktu SNAP tidak sah: {value} (contoh yang benar: 2026-12-02T21:43:44+07:00).",
+        "Invalid SNAP timestamp: {value} (expected e.g. 2026-12-02T21:43:44+07:00).",
+    ),
+    "snap.timestamp_naive": (
+        "Waktu tanpa zona waktu tidak dapat dikirim ke bank.",
+        "A time without a time zone cannot be sent to a bank.",
+    ),
+    "snap.zone_unknown": (
+        "Zona waktu tidak dikenal: {zone} (pakai WIB, WITA, WIT atau +07:00).",
+        "Unknown time zone: {zone} (use WIB, WITA, WIT or +07:00).",
+    ),
+    "snap.response_code_format": (
+        "Kode respons SNAP harus 7 angka: {value}.",
+        "A SNAP response code must be 7 digits: {value}.",
+    ),
+    "snap.amount_format": (
+        'Nominal harus berupa teks dengan dua desimal, misalnya "10000.00": {value}.',
+        'The amount must be text with two decimals, e.g. "10000.00": {value}.',
+    ),
+    "snap.amount_cents": (
+        "Rupiah tidak memakai sen: desimal nominal harus .00 ({value}).",
+        "Rupiah has no cents here: the decimals must be .00 ({value}).",
+    ),
+    "snap.amount_currency": (
+        "Mata uang harus IDR, bukan {currency}.",
+        "The currency must be IDR, not {currency}.",
+    ),
+    "snap.amount_range": (
+        "Nominal di luar batas yang diizinkan: {value}.",
+        "The amount is outside the allowed range: {value}.",
+    ),
+    "snap.body_not_json": (
+        "Isi permintaan bukan JSON yang sah.",
+        "The request body is not valid JSON.",
+    ),
+    "snap.key_invalid": (
+        "Kunci RSA ({what}) tidak dapat dibaca: harus PEM RSA.",
+        "The RSA key ({what}) cannot be read: it must be an RSA PEM.",
+    ),
+    "snap.credential_missing": (
+        "Kredensial {what} untuk penyedia {provider} tidak diatur "
+        "(isi berkas atau variabel lingkungan).",
+        "The {what} credential for provider {provider} is not set "
+        "(give a file or an environment variable).",
+    ),
+    "snap.credential_unreadable": (
+        "Berkas kredensial {path} tidak dapat dibaca.",
+        "The credential file {path} cannot be read.",
+    ),
+    "snap.provider_invalid": (
+        "Konfigurasi penyedia {provider}: isian {field} tidak sah.",
+        "Provider {provider} configuration: the field {field} is invalid.",
+    ),
+    "sim.config_invalid": (
+        "Konfigurasi simulator tidak sah: {detail}.",
+        "Invalid simulator configuration: {detail}.",
+    ),
+    # Payments: ISO 20022 and MT940 (payments/iso20022.py, payments/mt940.py)
+    "iso20022.batch_empty": (
+        "Batch pembayaran kosong; tidak ada berkas yang dibuat.",
+        "The payout batch is empty; no file was written.",
+    ),
+    "iso20022.identifier_invalid": (
+        "{field} tidak sah: '{value}'.",
+        "{field} is invalid: '{value}'.",
+    ),
+    "iso20022.debtor_invalid": (
+        "Rekening program (pengirim) tidak sah: {field} '{value}'.",
+        "The program (debtor) account is invalid: {field} '{value}'.",
+    ),
+    "iso20022.end_to_end_id_invalid": (
+        "Baris {row}: referensi end-to-end '{value}' tidak sah. Gunakan 1–35 huruf, angka, "
+        "titik atau tanda hubung, diawali huruf atau angka.",
+        "Row {row}: end-to-end reference '{value}' is invalid. Use 1–35 letters, digits, dots "
+        "or hyphens, starting with a letter or a digit.",
+    ),
+    "iso20022.end_to_end_id_duplicate": (
+        "Baris {row}: referensi end-to-end {end_to_end_id} sudah dipakai di baris sebelumnya.",
+        "Row {row}: end-to-end reference {end_to_end_id} already appears on an earlier row.",
+    ),
+    "iso20022.amount_not_integer": (
+        "Baris {row} ({end_to_end_id}): jumlah harus bilangan bulat rupiah, bukan {amount}.",
+        "Row {row} ({end_to_end_id}): the amount must be a whole number of rupiah, not {amount}.",
+    ),
+    "iso20022.amount_not_positive": (
+        "Baris {row} ({end_to_end_id}): jumlah harus lebih dari nol, bukan {amount}.",
+        "Row {row} ({end_to_end_id}): the amount must be above zero, not {amount}.",
+    ),
+    "iso20022.name_empty": (
+        "Baris {row} ({end_to_end_id}): nama penerima kosong.",
+        "Row {row} ({end_to_end_id}): the recipient's name is empty.",
+    ),
+    "iso20022.text_invalid": (
+        "Baris {row} ({end_to_end_id}): isian {field} kosong, terlalu panjang, atau berisi "
+        "karakter kendali.",
+        "Row {row} ({end_to_end_id}): the {field} field is empty, too long, or holds control "
+        "characters.",
+    ),
+    "iso20022.account_invalid": (
+        "Baris {row} ({end_to_end_id}): nomor rekening '{account}' harus 1–{max} angka saja.",
+        "Row {row} ({end_to_end_id}): account number '{account}' must be 1–{max} digits only.",
+    ),
+    "iso20022.bank_code_invalid": (
+        "Baris {row} ({end_to_end_id}): kode bank '{bank}' tidak sah untuk skema {scheme} "
+        "(BIC seperti CENAIDJA, atau sandi BI 3 atau 7 angka).",
+        "Row {row} ({end_to_end_id}): bank code '{bank}' is invalid for the {scheme} scheme "
+        "(a BIC such as CENAIDJA, or a 3- or 7-digit Bank Indonesia code).",
+    ),
+    "iso20022.control_sum_too_large": (
+        "Total batch {total} melebihi batas 18 digit berkas ISO 20022; bagi batch ini.",
+        "The batch total {total} exceeds the 18 digits an ISO 20022 file allows; split it.",
+    ),
+    "iso20022.not_xml": (
+        "Berkas ini bukan XML yang sah: {detail}",
+        "This file is not well-formed XML: {detail}",
+    ),
+    "iso20022.message_unsupported": (
+        "Jenis pesan {namespace} tidak didukung; yang diterima: {expected}.",
+        "Message type {namespace} is not supported; accepted: {expected}.",
+    ),
+    "iso20022.schema_invalid": (
+        "Berkas tidak sesuai skema resmi ISO 20022: {detail}",
+        "The file does not conform to the official ISO 20022 schema: {detail}",
+    ),
+    "iso20022.count_mismatch": (
+        "{where}: jumlah transaksi tertulis {declared}, padahal berisi {actual}.",
+        "{where}: declares {declared} transactions but holds {actual}.",
+    ),
+    "iso20022.control_sum_mismatch": (
+        "{where}: total kontrol tertulis {declared}, padahal jumlah transaksinya {actual}.",
+        "{where}: declares a control sum of {declared} but its transactions add up to {actual}.",
+    ),
+    "iso20022.amount_missing": (
+        "Transaksi {reference} tidak mencantumkan jumlah dalam rupiah.",
+        "Transaction {reference} gives no amount in rupiah.",
+    ),
+    "iso20022.entry_status_unsupported": (
+        "Mutasi {reference} berstatus {status}; hanya BOOK dan PDNG yang diterima.",
+        "Entry {reference} has status {status}; only BOOK and PDNG are accepted.",
+    ),
+    "iso20022.entry_details_mismatch": (
+        "Mutasi gabungan {reference} sebesar {entry_amount} tidak sama dengan rinciannya "
+        "({details_amount}).",
+        "Batch entry {reference} of {entry_amount} does not match its details ({details_amount}).",
+    ),
+    "statement.currency_unsupported": (
+        "Mata uang {currency} tidak didukung; hanya IDR.",
+        "Currency {currency} is not supported; IDR only.",
+    ),
+    "statement.amount_fractional": (
+        "Jumlah {amount} bukan rupiah bulat; pecahan rupiah tidak diterima.",
+        "Amount {amount} is not a whole number of rupiah; fractional rupiah are refused.",
+    ),
+    "statement.balance_missing": (
+        "Rekening koran {statement_id} tidak mencantumkan saldo {balance}.",
+        "Statement {statement_id} gives no {balance} balance.",
+    ),
+    "statement.balance_mismatch": (
+        "Rekening koran {statement_id} tidak seimbang: saldo awal {opening} ditambah mutasi "
+        "{entries} seharusnya {expected}, tetapi saldo akhir tertulis {closing}.",
+        "Statement {statement_id} does not balance: opening {opening} plus entries {entries} "
+        "should give {expected}, but the closing balance says {closing}.",
+    ),
+    "mt940.no_statement": (
+        "Tidak ada rekening koran MT940 di berkas ini (tidak ada tag :20:).",
+        "No MT940 statement in this file (no :20: tag).",
+    ),
+    "mt940.garbled": (
+        "Berkas MT940 rusak atau tidak dikenali: {detail}",
+        "The MT940 file is damaged or not recognised: {detail}",
+    ),
+    "mt940.field_missing": (
+        "Rekening koran MT940 {statement_id} tidak memiliki isian {field}.",
+        "MT940 statement {statement_id} has no {field} field.",
+    ),
 }
 
 

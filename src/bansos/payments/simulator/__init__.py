@@ -1,0 +1,1 @@
+"""A strict SNAP simulator: one bank and one e-wallet provider, with their own books and faults."""
