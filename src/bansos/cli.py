@@ -793,6 +793,12 @@ def demo_load() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port.")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1, max=64, help="Server processes (one per core; each opens the database itself)."
+        ),
+    ] = 1,
 ) -> None:
     """Serve the web app and API."""
     import uvicorn
@@ -800,11 +806,14 @@ def serve(
     from bansos.web.app import create_app
 
     settings = get_settings()
-    with runtime() as rt:
-        application = create_app(rt)
-        h, p = host or settings.host, port or settings.port
+    h, p = host or settings.host, port or settings.port
+    with runtime() as rt:  # checks the database and the key before anything is served
         out.print(f"Bansos: http://{h}:{p}/  API docs: http://{h}:{p}/docs")
-        uvicorn.run(application, host=h, port=p, log_level="info")
+        if workers == 1:
+            uvicorn.run(create_app(rt), host=h, port=p, log_level="info")
+            return
+    uvicorn.run("bansos.web.app:create_app", factory=True, workers=workers, host=h, port=p,
+                log_level="info")  # fmt: skip
 
 
 # -- vouchers (in their own module) -----------------------------------------------------------

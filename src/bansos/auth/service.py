@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bansos.auth.models import ROLES, StaffSession, User
 from bansos.core.clock import now
 from bansos.core.errors import Problem
+from bansos.db import Raw
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset(
@@ -169,16 +170,19 @@ def login(
 
 
 def identify(session: Session, token: str) -> StaffIdentity | None:
-    row = session.execute(
-        select(User.id, User.username, User.role, User.active, StaffSession.expires_at,
-               StaffSession.revoked_at, User.merchant_id)
-        .join(User, StaffSession.user_id == User.id)
-        .where(StaffSession.token_hash == _token_hash(token))
-    ).first()  # fmt: skip
+    """Who holds ``token`` (None if nobody, or no longer). On every API request, so on the
+    driver (``db.Raw``)."""
+    raw = Raw(session)
+    row = raw.one(
+        "SELECT u.id, u.username, u.role, u.active, s.expires_at, s.revoked_at, u.merchant_id "
+        "FROM staff_sessions s JOIN users u ON s.user_id = u.id WHERE s.token_hash = ?",
+        (_token_hash(token),),
+    )
     if row is None:
         return None
     uid, username, role, active, expires_at, revoked_at, merchant_id = row
-    if not active or revoked_at is not None or expires_at <= now():
+    expires = raw.when(expires_at)
+    if not active or revoked_at is not None or expires is None or expires <= now():
         return None
     return StaffIdentity(uid, username, role, merchant_id)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ from bansos.auth import service as auth
 from bansos.auth.service import Actor
 from bansos.core.clock import now
 from bansos.core.errors import Problem
+from bansos.db import Raw
 from bansos.merchants.models import Device, Merchant
 from bansos.programs import service as programs
 from bansos.registry import service as registry
@@ -226,7 +228,7 @@ def authenticate_device(
     and of the same shop as the logged-in shop user."""
     if not device_id.isdigit() or not timestamp.lstrip("-").isdigit() or not signature:
         raise MerchantProblem("device.signature_missing")
-    device = session.get(Device, int(device_id))
+    device = _device_ref(session, int(device_id))
     if device is None or device.status != "active":
         raise MerchantProblem("device.unknown")
     if merchant_user is None or device.merchant_id != merchant_user:
@@ -241,10 +243,36 @@ def authenticate_device(
         )
     except (InvalidSignature, ValueError, TypeError):
         raise MerchantProblem("device.signature") from None
-    merchant = get(session, device.merchant_id)
+    merchant = _merchant_ref(session, device.merchant_id)
     if merchant.status != "active":
         raise MerchantProblem("merchant.not_active", status=merchant.status)
     return device, merchant
+
+
+# Every signed device request looks up its device and shop: on the driver (``db.Raw``), as
+# detached objects that carry what a payment or an offline sync reads of them, and no more.
+
+
+def _device_ref(session: Session, device_id: int) -> Device | None:
+    row = Raw(session).one(
+        "SELECT id, merchant_id, status, public_key, offline_exposure_limit "
+        "FROM merchant_devices WHERE id = ?",
+        (device_id,),
+    )
+    if row is None:
+        return None
+    return Device(id=row[0], merchant_id=row[1], status=row[2], public_key=bytes(row[3]),
+                  offline_exposure_limit=row[4])  # fmt: skip
+
+
+def _merchant_ref(session: Session, merchant_id: int) -> Merchant:
+    row = Raw(session).one(
+        "SELECT id, name, status, categories FROM merchants WHERE id = ?", (merchant_id,)
+    )
+    if row is None:
+        raise MerchantProblem("merchant.not_found", merchant_id=merchant_id)
+    categories = row[3] if isinstance(row[3], dict) else json.loads(row[3])
+    return Merchant(id=row[0], name=row[1], status=row[2], categories=categories)
 
 
 def summary(merchant: Merchant) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 import cbor2
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from bansos.auth import service as auth
 from bansos.auth.service import Actor
@@ -20,6 +21,7 @@ from bansos.core.base45 import Base45Error, b45decode, b45encode
 from bansos.core.clock import now
 from bansos.core.crypto import FieldCipher
 from bansos.core.errors import Problem
+from bansos.db import Raw
 from bansos.ledger import service as ledger
 from bansos.merchants import service as merchants
 from bansos.merchants.models import Device, Merchant
@@ -146,16 +148,23 @@ def set_pin(session: Session, cipher: FieldCipher, household_id: int, new_pin: s
 
 
 def check_pin(session: Session, cipher: FieldCipher, household_id: int, given: str) -> None:
-    row = session.get(RecipientPin, household_id)
+    raw = Raw(session)  # on every payment: on the driver
+    row = raw.one("SELECT verifier, failed, locked_until FROM recipient_pins "
+                  "WHERE household_id = ?", (household_id,))  # fmt: skip
     if row is None:  # first claim: the PIN she types now becomes hers
         set_pin(session, cipher, household_id, given)
         return
-    if row.locked_until is not None and row.locked_until > now():
-        raise VoucherProblem("pin.locked", until=row.locked_until.strftime("%H:%M UTC"))
-    if not pin.matches(cipher.derive(b"pin-verifier"), household_id, given, row.verifier):
+    verifier, failed, locked = bytes(row[0]), row[1], raw.when(row[2])
+    if locked is not None and locked > now():
+        raise VoucherProblem("pin.locked", until=locked.strftime("%H:%M UTC"))
+    if not pin.matches(cipher.derive(b"pin-verifier"), household_id, given, verifier):
         raise WrongPin(household_id)
-    if row.failed:
-        row.failed, row.locked_until = 0, None
+    if failed:
+        raw.run("UPDATE recipient_pins SET failed = 0, locked_until = NULL "
+                "WHERE household_id = ?", (household_id,))  # fmt: skip
+        loaded = session.identity_map.get(identity_key(RecipientPin, household_id))
+        if loaded is not None:
+            session.expire(loaded)
 
 
 def count_wrong_pin(session: Session, household_id: int) -> VoucherProblem:
@@ -249,9 +258,33 @@ def _digest(req: RedeemRequest) -> bytes:
     return hashlib.sha256(json.dumps(what).encode()).digest()
 
 
-def _receipt(row: Redemption, merchant: Merchant, replayed: bool = False) -> Receipt:
+@dataclass(frozen=True)
+class Paid:
+    """A stored redemption, as far as its receipt goes."""
+
+    id: int
+    created_at: datetime
+    program_code: str
+    amount: int
+    balance_after: int
+    receipt: str
+
+
+def _receipt(row: Paid, merchant: Merchant, replayed: bool = False) -> Receipt:
     return Receipt(row.id, row.created_at, merchant.id, merchant.name, row.program_code,
                    row.amount, row.balance_after, row.receipt, replayed)  # fmt: skip
+
+
+def _done(session: Session, key: str) -> tuple[bytes, Paid] | None:
+    """The redemption already made under ``key`` (its request digest and receipt), if any."""
+    raw = Raw(session)
+    row = raw.one("SELECT request_digest, id, created_at, program_code, amount, balance_after, "
+                  'receipt FROM redemptions WHERE "key" = ?', (key,))  # fmt: skip
+    if row is None:
+        return None
+    at = raw.when(row[2])
+    assert at is not None
+    return bytes(row[0]), Paid(row[1], at, row[3], row[4], row[5], row[6])
 
 
 def read_receipt(session: Session, text: str) -> dict[int, object]:
@@ -302,11 +335,11 @@ def redeem(
                                pin.associated_data(device.id, req.idempotency_key))  # fmt: skip
     except VoucherProblem as exc:
         typed = exc
-    done = session.scalar(select(Redemption).where(Redemption.key == key))
+    done = _done(session, key)
     if done is not None:
-        if done.request_digest != digest:
+        if done[0] != digest:
             raise VoucherProblem("redemption.key_reused")
-        return _receipt(done, merchant, replayed=True)
+        return _receipt(done[1], merchant, replayed=True)
     amount = ledger.check_amount(req.amount)
     if isinstance(verified, VoucherProblem):
         raise verified
@@ -344,15 +377,26 @@ def redeem(
     return _receipt(row, merchant)
 
 
-def credential_of(session: Session, verified: qr.Verified, *, at: datetime) -> Credential:
+@dataclass(frozen=True)
+class CardRef:
+    """The stored card behind a QR, as far as a payment needs it."""
+
+    id: int
+    household_id: int
+    cti: bytes
+
+
+def credential_of(session: Session, verified: qr.Verified, *, at: datetime) -> CardRef:
     """The stored card behind a verified QR; refused if it was blocked before ``at``."""
-    cred = session.scalar(select(Credential).where(
-        Credential.cti == verified.claims.credential_id))  # fmt: skip
-    if cred is None:
+    raw = Raw(session)  # on every payment: on the driver
+    cti = verified.claims.credential_id
+    row = raw.one("SELECT id, household_id, revoked_at FROM credentials WHERE cti = ?", (cti,))
+    if row is None:
         raise VoucherProblem("qr.unknown_credential")
-    if cred.revoked_at is not None and cred.revoked_at <= at:
+    revoked = raw.when(row[2])
+    if revoked is not None and revoked <= at:
         raise VoucherProblem("qr.revoked")
-    return cred
+    return CardRef(row[0], row[1], cti)
 
 
 def check_categories(session: Session, merchant: Merchant, program: str,
@@ -398,37 +442,50 @@ class Payment:
     device_time: datetime | None = None
 
 
-def pay(session: Session, cipher: FieldCipher, p: Payment) -> Redemption:
+_INSERT_REDEMPTION = (
+    'INSERT INTO redemptions ("key", request_digest, merchant_id, device_id, household_id, '
+    "credential_id, claim_code_id, program_code, amount, categories, transfer_id, channel, "
+    "mode, device_time, receipt, balance_after, created_by, created_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?) RETURNING id"
+)
+
+
+def pay(session: Session, cipher: FieldCipher, p: Payment) -> Paid:
     """The money and the record: transfer wallet -> the shop's payable (refused by the ledger
-    if the wallet cannot cover it), the redemption row and its server-signed receipt."""
-    payable = ledger.open_account(session, "merchant_payable", f"merchant:{p.merchant.id}",
-                                  p.program).id  # fmt: skip
+    if the wallet cannot cover it), the redemption row and its server-signed receipt. The
+    statements go straight to the driver (``db.Raw``): this is the hot path."""
+    owner_ = f"merchant:{p.merchant.id}"
+    payable = ledger.find_account(session, "merchant_payable", owner_, p.program)
+    if payable is None:
+        payable = ledger.open_account(session, "merchant_payable", owner_, p.program).id
     try:
-        moved = ledger.transfer(session, ledger.TransferSpec(
-            f"r:{p.key}", p.wallet, payable, p.amount, "redemption",
-            ref=f"merchant:{p.merchant.id}"), p.username)  # fmt: skip
+        spec = ledger.TransferSpec(f"r:{p.key}", p.wallet, payable, p.amount, "redemption",
+                                   ref=owner_)  # fmt: skip
+        moved = ledger.transfer(session, spec, p.username)
     except ledger.LedgerProblem as exc:
         if exc.code == "ledger.exceeds_credits":  # said in the till's terms, with the balance
             left = ledger.balance(session, p.wallet).available
             raise VoucherProblem("redemption.insufficient", balance=left) from None
         raise
-    left = ledger.balance(session, p.wallet).available
+    left = (moved.debit_available if moved.debit_available is not None
+            else ledger.balance(session, p.wallet).available)  # fmt: skip
     stamp = now()
-    row = Redemption(key=p.key, request_digest=p.digest, merchant_id=p.merchant.id,
-                     device_id=p.device_id, household_id=p.household_id,
-                     credential_id=p.credential_id, claim_code_id=p.claim_code_id,
-                     program_code=p.program, amount=p.amount,
-                     categories=",".join(sorted(p.categories)), transfer_id=moved.transfer.id,
-                     channel=p.channel, mode=p.mode, device_time=p.device_time, receipt="",
-                     balance_after=left, created_by=p.username, created_at=stamp)  # fmt: skip
-    session.add(row)
-    session.flush()
+    categories = ",".join(sorted(p.categories))
+    raw = Raw(session)
+    inserted = raw.one(_INSERT_REDEMPTION, (
+        p.key, p.digest, p.merchant.id, p.device_id, p.household_id, p.credential_id,
+        p.claim_code_id, p.program, p.amount, categories, moved.transfer.id, p.channel, p.mode,
+        raw.stamp(p.device_time), left, p.username, raw.stamp(stamp),
+    ))  # fmt: skip
+    assert inserted is not None
+    redemption_id = int(inserted[0])
     kid, signer = signing_key(session, cipher)
-    body = cbor2.dumps({1: row.id, 2: int(stamp.timestamp()), 3: p.merchant.id,
+    body = cbor2.dumps({1: redemption_id, 2: int(stamp.timestamp()), 3: p.merchant.id,
                         4: p.merchant.name, 5: p.program, 6: p.amount, 7: left,
-                        8: row.categories})  # fmt: skip
-    row.receipt = RECEIPT_PREFIX + b45encode(cose.sign(body, signer, kid))
-    return row
+                        8: categories})  # fmt: skip
+    receipt = RECEIPT_PREFIX + b45encode(cose.sign(body, signer, kid))
+    raw.run("UPDATE redemptions SET receipt = ? WHERE id = ?", (receipt, redemption_id))
+    return Paid(redemption_id, stamp, p.program, p.amount, left, receipt)
 
 
 @dataclass(frozen=True)
@@ -468,11 +525,11 @@ def pay_by_qris(session: Session, cipher: FieldCipher, req: QrisPayment) -> Rece
     key = f"qris:{cred.cti.hex()}:{req.idempotency_key}"
     digest = hashlib.sha256(json.dumps([parsed.nmid, req.program, amount,
                                         sorted(req.categories)]).encode()).digest()  # fmt: skip
-    done = session.scalar(select(Redemption).where(Redemption.key == key))
+    done = _done(session, key)
     if done is not None:
-        if done.request_digest != digest:
+        if done[0] != digest:
             raise VoucherProblem("redemption.key_reused")
-        return _receipt(done, merchant, replayed=True)
+        return _receipt(done[1], merchant, replayed=True)
     if req.program not in verified.claims.programs:
         raise VoucherProblem("redemption.program", program=req.program)
     wanted = check_categories(session, merchant, req.program, req.categories)

@@ -30,7 +30,7 @@ from bansos.web.api import vouchers as vouchers_api
 from bansos.web.deps import PROBLEM_STATUS, HTTPProblem, get_session
 from bansos.web.headers import SecurityHeaders
 from bansos.web.jobs import Jobs
-from bansos.web.limits import InFlightLimit
+from bansos.web.limits import InFlightLimit, PaymentLane
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 _STATUS_CODES = {401: "auth.required", 403: "auth.forbidden", 404: "http.not_found",
@@ -61,6 +61,7 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
         logmask.install()
         app.state.runtime = runtime or open_runtime()
         app.state.jobs = Jobs()
+        app.state.payments = PaymentLane(app.state.runtime.engine.dialect.name)
         yield
         app.state.jobs.shutdown()
         if owned:

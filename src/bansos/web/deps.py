@@ -109,11 +109,14 @@ def bearer_token(request: Request) -> str | None:
 def current_staff(request: Request) -> auth.StaffIdentity:
     """Who is calling, looked up in a read-only transaction of its own: the request's unit of
     work (and, on SQLite, the write lock) starts only when the handler needs it."""
+    with get_runtime(request).reads() as reader:
+        return identify(request, reader)
+
+
+def identify(request: Request, reader: Session) -> auth.StaffIdentity:
+    """Who is calling (``reader``: a read-only session); 401 when nobody valid."""
     token = bearer_token(request)
-    identity = None
-    if token:
-        with get_runtime(request).reads() as reader:
-            identity = auth.identify(reader, token)
+    identity = auth.identify(reader, token) if token else None
     if identity is None:
         raise HTTPProblem(401, "auth.required")
     return identity

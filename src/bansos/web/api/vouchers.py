@@ -8,16 +8,27 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request, Response
-from pydantic import BaseModel, Field, StrictInt
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field, StrictInt, ValidationError
+from sqlalchemy.orm import Session
 
 from bansos.auth.service import StaffIdentity
 from bansos.core.clock import now
 from bansos.core.errors import Problem
+from bansos.db import unit_of_work
 from bansos.merchants import service as merchants
 from bansos.merchants.models import Device, Merchant
 from bansos.vouchers import card, offline, qris
 from bansos.vouchers import service as vouchers
-from bansos.web.deps import DbSession, Staff, get_runtime, http_problem, require
+from bansos.web.deps import (
+    DbSession,
+    Staff,
+    get_runtime,
+    http_problem,
+    identify,
+    require,
+)
+from bansos.web.limits import PaymentLane
 
 router = APIRouter(tags=["vouchers"])
 Manager = Annotated[StaffIdentity, Depends(require("credentials.manage"))]
@@ -203,32 +214,58 @@ async def raw_body(request: Request) -> bytes:
     return await request.body()
 
 
-@router.post("/api/redemptions", status_code=201, response_model=ReceiptOut)
-def redeem(
-    body: RedeemBody,
+_REDEEM_BODY = {"requestBody": {"required": True, "content": {
+    "application/json": {"schema": RedeemBody.model_json_schema()}}}}  # fmt: skip
+
+
+@router.post("/api/redemptions", status_code=201, response_model=ReceiptOut,
+             openapi_extra=_REDEEM_BODY)  # fmt: skip
+async def redeem(
     request: Request,
     response: Response,
-    session: DbSession,
-    staff: Staff,
-    raw: Annotated[bytes, Depends(raw_body)],
     x_device_id: Annotated[str, Header(max_length=20)] = "",
     x_timestamp: Annotated[str, Header(max_length=20)] = "",
     x_signature: Annotated[str, Header(max_length=200)] = "",
 ) -> Any:
-    """Aid taken at a shop, from a registered device that signs the request. The same
-    ``idempotency_key`` again returns the first receipt (status 200, ``replayed``)."""
+    """Aid taken at a shop, from a registered device that signs the request (body:
+    ``RedeemBody``). The same ``idempotency_key`` again returns the first receipt (status
+    200, ``replayed``).
+
+    The national peak is of the order of a thousand redemptions a second, so this route does
+    its work in one turn on the payments' lane of the thread pool (``limits.PaymentLane``):
+    who is calling, the device, then the payment and its commit, rather than one turn per
+    dependency. Each turn is a hand-over of the GIL and, on SQLite, a longer hold of the
+    write lock by whoever waits for it.
+    """
+    raw = await request.body()
+    try:
+        body = RedeemBody.model_validate_json(raw)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]
+        ) from None
     req = vouchers.RedeemRequest(
         idempotency_key=body.idempotency_key, program=body.program, amount=body.amount,
         categories=tuple(body.categories), pin_block=body.pin_block, qr_text=body.qr,
         claim_code=body.claim_code,
     )  # fmt: skip
-    device, merchant = _device_of(request, staff, raw, (x_device_id, x_timestamp, x_signature))
-    cipher = get_runtime(request).cipher
-    return _paid(
-        session,
-        response,
-        lambda: vouchers.redeem(session, cipher, req, device, merchant, staff.username),
-    )
+    headers = (x_device_id, x_timestamp, x_signature)
+    lane: PaymentLane = request.app.state.payments
+    return await lane.run(_redeem, request, response, raw, req, headers)
+
+
+def _redeem(request: Request, response: Response, raw: bytes, req: vouchers.RedeemRequest,
+            headers: tuple[str, str, str]) -> vouchers.Receipt:  # fmt: skip
+    rt = get_runtime(request)
+    with rt.reads() as reader:  # one read transaction for the caller and the device
+        staff = identify(request, reader)
+        device, merchant = _signed_by(reader, request, staff, raw, headers)
+    with unit_of_work(rt.factory) as session:
+        return _paid(
+            session,
+            response,
+            lambda: vouchers.redeem(session, rt.cipher, req, device, merchant, staff.username),
+        )
 
 
 class OfflineItem(BaseModel):
@@ -248,15 +285,20 @@ def _device_of(request: Request, staff: StaffIdentity, raw: bytes,
                headers: tuple[str, str, str]) -> tuple[Device, Merchant]:  # fmt: skip
     """The shop user's registered device that signed this request, checked in a read-only
     transaction of its own (on SQLite the write lock is left to the payment itself)."""
+    with get_runtime(request).reads() as reader:
+        return _signed_by(reader, request, staff, raw, headers)
+
+
+def _signed_by(reader: Session, request: Request, staff: StaffIdentity, raw: bytes,
+               headers: tuple[str, str, str]) -> tuple[Device, Merchant]:  # fmt: skip
     if not staff.can("redeem"):
         raise http_problem(Problem("auth.forbidden"))
     try:
-        with get_runtime(request).reads() as reader:
-            return merchants.authenticate_device(
-                reader, device_id=headers[0], timestamp=headers[1], signature=headers[2],
-                method=request.method, path=request.url.path, body=raw,
-                merchant_user=staff.merchant_id,
-            )  # fmt: skip
+        return merchants.authenticate_device(
+            reader, device_id=headers[0], timestamp=headers[1], signature=headers[2],
+            method=request.method, path=request.url.path, body=raw,
+            merchant_user=staff.merchant_id,
+        )  # fmt: skip
     except Problem as exc:
         raise http_problem(exc) from None
 
