@@ -1050,6 +1050,52 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Rekening koran MT940 {statement_id} tidak memiliki isian {field}.",
         "MT940 statement {statement_id} has no {field} field.",
     ),
+    # --- Payments: payout rails (payments/rails.py, payments/snap_client.py) ---
+    "payments.destination_kind": (
+        "Jenis tujuan pembayaran harus bank atau emoney, bukan {kind}.",
+        "The payout destination kind must be bank or emoney, not {kind}.",
+    ),
+    "payments.destination_provider": (
+        "Tujuan pembayaran tidak menyebut penyedia (bank atau dompet elektronik).",
+        "The payout destination names no provider (bank or e-wallet).",
+    ),
+    "payments.account_number_invalid": (
+        "Nomor rekening/akun {kind} harus 1–{max} angka saja.",
+        "The {kind} account number must be 1–{max} digits only.",
+    ),
+    "payments.bank_code_invalid": (
+        "Kode bank '{value}' tidak sah: transfer bank perlu sandi BI 3–8 angka, "
+        "dompet elektronik tidak memakai kode bank.",
+        "Bank code '{value}' is invalid: a bank transfer needs a 3–8 digit BI code, "
+        "an e-wallet takes no bank code.",
+    ),
+    "payments.reference_invalid": (
+        "Referensi pembayaran '{value}' tidak sah: 1–64 huruf, angka, titik, garis bawah "
+        "atau tanda hubung, diawali huruf atau angka.",
+        "Payout reference '{value}' is invalid: 1–64 letters, digits, dots, underscores or "
+        "hyphens, starting with a letter or a digit.",
+    ),
+    "payments.amount_invalid": (
+        "Nominal pembayaran harus rupiah bulat lebih dari nol, bukan {value}.",
+        "The payout amount must be whole rupiah above zero, not {value}.",
+    ),
+    "payments.text_invalid": (
+        "Isian {field} terlalu panjang (maks. {max} karakter) atau berisi karakter kendali.",
+        "The {field} field is too long (max {max} characters) or holds control characters.",
+    ),
+    "payments.attempt_invalid": (
+        "Nomor percobaan harus 1–{max}, bukan {value}.",
+        "The attempt number must be 1–{max}, not {value}.",
+    ),
+    "payments.wrong_rail": (
+        "Tujuan {kind} di {destination} tidak dapat dikirim lewat jalur {rail} ({rail_kind}).",
+        "A {kind} destination at {destination} cannot go through the {rail} rail ({rail_kind}).",
+    ),
+    "payments.account_name_missing": (
+        "Transfer bank memerlukan nama pemilik rekening dari hasil inquiry.",
+        "A bank transfer needs the account holder's name from the account inquiry.",
+    ),
+    # --- end of payout rails ---
 }
 
 
