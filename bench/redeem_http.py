@@ -3,14 +3,18 @@ signature, QR signature, PIN block, balance, ledger transfer, signed receipt).
 
 Setup (not timed): a fresh database with households holding funded Sembako wallets, a QR card
 and a PIN each, and partner shops with a cashier login and a registered device. Then
-``bansos serve`` runs as its own process and a load generator, another process, drives it with
-``--concurrency`` requests in flight for ``--seconds``. The requests (device signatures and
-sealed PINs) are prepared before the clock starts, so the generator's own crypto is not timed;
-it still shares this machine's two cores with the server. Afterwards ``ledger verify`` must
-pass. The baseline, measured the same way in the same run, is ``GET /healthz`` (one database
-round trip): the server's and generator's HTTP ceiling.
+``bansos serve --workers N`` runs as its own processes and a load generator, another process,
+drives it with ``--concurrency`` requests in flight for ``--seconds``. The requests (device
+signatures and sealed PINs) are prepared before the clock starts, so the generator's own crypto
+is not timed; it still shares this machine's two cores with the server. The generator is wrk
+(C, a few percent of a core at these rates; Debian package ``wrk``) when it is installed, else
+aiohttp (which takes about half a core at a thousand requests a second: the figures are then
+lower, and the output says which was used). Afterwards ``ledger verify`` must pass. The
+baseline, measured the same way in the same run, is ``GET /healthz`` (one database round trip):
+the server's and generator's HTTP ceiling.
 
-    .venv/bin/python bench/redeem_http.py [--seconds 20] [--concurrency 32] [--url postgresql://...]
+    .venv/bin/python bench/redeem_http.py [--seconds 20] [--concurrency 32] [--workers 2]
+                                          [--url postgresql://...] [--generator wrk|aiohttp]
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import asyncio
 import base64
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -202,12 +207,51 @@ async def _drive(base: str, work: list[tuple[bytes, dict[str, str]]] | None, pat
             "p99_ms": latencies[min(n - 1, int(n * 0.99))] * 1000 if n else 0.0}  # fmt: skip
 
 
+def _wrk(base: str, data_dir: str, work: list[tuple[bytes, dict[str, str]]] | None,
+         path: str, seconds: float, concurrency: int) -> dict[str, float]:  # fmt: skip
+    """The same load from wrk; its script (redeem.lua) prints ``errors= p50= p99= n=``."""
+    threads = str(min(2, concurrency))
+    cmd = ["wrk", f"-t{threads}", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "--latency"]
+    if work is not None:
+        table = Path(data_dir, "requests.tsv")
+        with table.open("w") as f:
+            for body, h in work:
+                token = h["Authorization"][len("Bearer ") :]
+                fields = [h["X-Device-Id"], token, h["X-Timestamp"], h["X-Signature"]]
+                f.write("\t".join([*fields, body.decode()]) + "\n")
+        script = str(Path(__file__).with_name("redeem.lua"))
+        cmd += ["-s", script, base, "--", str(table), threads]
+    else:
+        cmd.append(base + path)
+    done = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    rate = float(done.split("Requests/sec:")[1].split()[0])
+    if work is not None:
+        fields = dict(part.split("=") for part in done.strip().splitlines()[-1].split())
+        n, errors = float(fields["n"]), float(fields["errors"])
+        p50, p99 = float(fields["p50"]), float(fields["p99"])
+    else:
+        n, errors = rate * seconds, float("Non-2xx" in done)
+        lines = {ln.split()[0]: ln.split()[1] for ln in done.splitlines() if "%" in ln}
+        p50, p99 = _ms(lines["50%"]), _ms(lines["99%"])
+    return {"n": n, "seconds": n / rate if rate else seconds, "errors": errors,
+            "p50_ms": p50, "p99_ms": p99}  # fmt: skip
+
+
+def _ms(text: str) -> float:
+    """wrk's latency figure (``812.00us``, ``3.21ms``, ``1.02s``) in milliseconds."""
+    for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * factor
+    return float(text)
+
+
 def phase_load(base: str, data_dir: str, seconds: float, concurrency: int, kind: str,
-               count: int) -> dict[str, float]:  # fmt: skip
-    if kind == "healthz":
-        return asyncio.run(_drive(base, None, "/healthz", seconds, concurrency))
-    work = _prepare(base, data_dir, count)
-    return asyncio.run(_drive(base, work, "/api/redemptions", seconds, concurrency))
+               count: int, generator: str) -> dict[str, float]:  # fmt: skip
+    work = None if kind == "healthz" else _prepare(base, data_dir, count)
+    path = "/healthz" if kind == "healthz" else "/api/redemptions"
+    if generator == "wrk":
+        return _wrk(base, data_dir, work, path, seconds, concurrency)
+    return asyncio.run(_drive(base, work, path, seconds, concurrency))
 
 
 def _free_port() -> int:
@@ -220,7 +264,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2, help="server processes")
     parser.add_argument("--url", default="", help="a database URL (default: fresh SQLite)")
+    parser.add_argument("--generator", choices=("wrk", "aiohttp"),
+                        default="wrk" if shutil.which("wrk") else "aiohttp")  # fmt: skip
     parser.add_argument("--phase", nargs="*")
     args = parser.parse_args()
     if args.phase:
@@ -237,6 +284,7 @@ def main() -> None:
                 int(args.phase[4]),
                 args.phase[5],
                 int(args.phase[6]),
+                args.phase[7],
             )
         print(json.dumps(result))
         return
@@ -249,8 +297,9 @@ def main() -> None:
         env = {**os.environ, "BANSOS_DATA_DIR": tmp, "BANSOS_DATABASE_URL": url,
                "BANSOS_SECRET_KEY": KEY}  # fmt: skip
         bansos = str(Path(sys.executable).with_name("bansos"))
-        server = subprocess.Popen([bansos, "serve", "--port", str(port)], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        server = subprocess.Popen([bansos, "serve", "--port", str(port), "--workers",
+                                   str(args.workers)], env=env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)  # fmt: skip
         base = f"http://127.0.0.1:{port}"
         try:
             import httpx
@@ -263,15 +312,17 @@ def main() -> None:
                     time.sleep(0.2)
             budget = int(args.seconds * 2_500)  # more prepared requests than can be sent
             base_run = run_phase(__file__, "load", base, tmp, str(args.seconds / 2),
-                                 str(args.concurrency), "healthz", "0")  # fmt: skip
-            load = run_phase(__file__, "load", base, tmp, str(args.seconds),
-                             str(args.concurrency), "redeem", str(budget))  # fmt: skip
+                                 str(args.concurrency), "healthz", "0", args.generator)  # fmt: skip
+            load = run_phase(__file__, "load", base, tmp, str(args.seconds), str(args.concurrency),
+                             "redeem", str(budget), args.generator)  # fmt: skip
         finally:
             server.terminate()
             server.wait(30)
         check = run_phase(__file__, "verify", url)
         rate = load["n"] / load["seconds"]
         ceiling = base_run["n"] / base_run["seconds"]
+        print(f"[{engine_name}] server: {args.workers} process(es); load generator: "
+              f"{args.generator}", flush=True)  # fmt: skip
         print(f"[{engine_name}] {load['n']:,.0f} redemptions in {load['seconds']:.1f} s with "
               f"{args.concurrency} in flight: {rate:,.0f} redemptions/s, p50 "
               f"{load['p50_ms']:.1f} ms, p99 {load['p99_ms']:.1f} ms, errors "

@@ -27,7 +27,7 @@ from bansos.web.api import merchants as merchants_api
 from bansos.web.api import registry as registry_api
 from bansos.web.api import targeting as targeting_api
 from bansos.web.api import vouchers as vouchers_api
-from bansos.web.deps import PROBLEM_STATUS, HTTPProblem, get_session
+from bansos.web.deps import PROBLEM_STATUS, HTTPProblem, get_runtime
 from bansos.web.headers import SecurityHeaders
 from bansos.web.jobs import Jobs
 from bansos.web.limits import InFlightLimit, PaymentLane
@@ -113,8 +113,8 @@ def create_app(runtime: Runtime | None = None) -> FastAPI:
     @app.get("/healthz", tags=["public"])
     def healthz(request: Request) -> dict[str, str]:
         """Liveness and database reachability (for load balancers and monitoring)."""
-        for session in get_session(request):
-            session.execute(text("SELECT 1"))
+        with get_runtime(request).reads() as reader:  # a read: no write lock on SQLite
+            reader.execute(text("SELECT 1"))
         return {"status": "ok", "version": __version__}
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
