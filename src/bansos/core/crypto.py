@@ -9,6 +9,7 @@ service refuse to start with the wrong key instead of writing garbage next to go
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
@@ -31,7 +32,10 @@ class MasterKeyError(Problem):
     """The master key is missing, malformed, or not the key this database was written with."""
 
 
+@functools.lru_cache(maxsize=32)
 def _derive(master: bytes, purpose: bytes) -> bytes:
+    """Cached: the PIN verifier key is derived on every payment (an HKDF each time was a
+    noticeable part of a redemption); the cache holds no more than the master key itself."""
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"bansos:" + purpose).derive(
         master
     )
