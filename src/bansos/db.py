@@ -347,6 +347,9 @@ class Raw:
     __slots__ = ("cursor", "pg")
 
     def __init__(self, session: Session) -> None:
+        # What the ORM holds back must reach the database first, as its autoflush would do
+        # before a query of its own (cheap when nothing is pending).
+        session.flush()
         conn = session.connection()
         self.pg = conn.dialect.name != "sqlite"
         raw = conn.connection.dbapi_connection
