@@ -5,6 +5,7 @@ from bansos.db import AppMeta
 from bansos.ledger import models as ledger_models
 from bansos.merchants import models as merchant_models
 from bansos.notify import models as notify_models
+from bansos.payments import models as payment_models
 from bansos.programs import models as program_models
 from bansos.registry import models as registry_models
 from bansos.targeting import models as targeting_models
@@ -17,6 +18,7 @@ __all__ = [
     "ledger_models",
     "merchant_models",
     "notify_models",
+    "payment_models",
     "program_models",
     "registry_models",
     "targeting_models",

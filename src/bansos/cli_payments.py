@@ -1,22 +1,36 @@
-"""``bansos payments``: the SNAP bank and e-wallet simulator (``sim-bank``).
+"""``bansos payments``: payout channels, queueing and the payout worker, and the SNAP bank and
+e-wallet simulator (``sim-bank``).
 
-Kept out of cli.py and free of its imports (database, settings): the simulator stands for
-somebody else's system and must start without ours.
+The simulator stands for somebody else's system and must start without ours, so this module
+imports nothing of the database or settings at the top: the payout commands import them (and
+cli.py's helpers, which import this module at their end) inside their own bodies.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bansos.core.errors import Problem
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from bansos.core.crypto import FieldCipher
+    from bansos.payments.config import PaymentsConfig
+    from bansos.payments.service import QueueReport
+
 payments_cli = typer.Typer(
-    help="Payment rails: a SNAP bank/e-wallet simulator.", no_args_is_help=True
+    help="Payouts to banks and e-wallets, and a SNAP bank/e-wallet simulator.",
+    no_args_is_help=True,
 )
+channel_cli = typer.Typer(help="A household's payout channel per program.", no_args_is_help=True)
+payments_cli.add_typer(channel_cli, name="channel")
 
 _DEMO_ACCOUNTS = {
     "bank": [
@@ -193,6 +207,247 @@ def _flags_config(
             },
         ]
     }
+
+
+# --- payouts ---------------------------------------------------------------------------------
+
+ProvidersOpt = Annotated[
+    Path | None,
+    typer.Option("--providers", help="YAML file of the payout providers (or "
+                 "BANSOS_PAYMENT_PROVIDERS); secrets are read from the files/variables it names."),
+]  # fmt: skip
+UserOpt = Annotated[str, typer.Option("--user", help="Staff username acting (its role applies).")]
+
+
+@contextmanager
+def _providers(path: Path | None) -> Iterator[PaymentsConfig]:
+    from bansos.cli import fail
+    from bansos.payments import config
+
+    try:
+        loaded = config.load(config.config_path(path))
+    except Problem as exc:
+        fail(exc.code, **exc.params)
+    try:
+        yield loaded
+    finally:
+        loaded.close()
+
+
+@payments_cli.command("run")
+def payments_run(
+    providers: ProvidersOpt = None,
+    once: Annotated[bool, typer.Option("--once", help="Do what is due now, then stop.")] = False,
+    drain: Annotated[
+        bool, typer.Option("--drain", help="Go on until no payout is open any more.")
+    ] = False,
+    threads: Annotated[
+        int, typer.Option(min=1, max=64, help="Calls at once (a timeout holds one).")
+    ] = 8,
+    log_level: Annotated[str, typer.Option(help="Python log level of the rails.")] = "warning",
+) -> None:
+    """Send queued payouts and ask about unclear ones until each is confirmed or failed; after
+    a crash, run it again: what was left in flight is asked about, never sent twice."""
+    import logging
+    import signal
+
+    from bansos.cli import runtime
+    from bansos.payments import worker
+
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(name)s %(message)s")
+    stopping: list[int] = []
+    signal.signal(signal.SIGTERM, lambda signum, _frame: stopping.append(signum))
+    until: worker.Until = "idle" if once else "drained" if drain else "forever"
+    with _providers(providers) as loaded, runtime() as rt:
+        try:
+            done = worker.run(rt.factory, loaded.rails, cipher=rt.cipher, threads=threads,
+                              policy=loaded.policy, until=until,
+                              stop=lambda: bool(stopping))  # fmt: skip
+        except KeyboardInterrupt:
+            raise typer.Exit(130) from None
+    results = ", ".join(f"{k} {v}" for k, v in sorted(done.results.items())) or "-"
+    typer.echo(f"panggilan / calls {done.calls}; dipulihkan / recovered {done.recovered}; "
+               f"hasil / results: {results}")  # fmt: skip
+
+
+def _household(session: Session, cipher: FieldCipher, text: str) -> int:
+    """A household id, or a 16-digit family card (KK) number."""
+    from bansos.cli import fail
+    from bansos.core.nik import InvalidNumber
+    from bansos.registry import service as registry
+
+    if len(text) == 16 and text.isdigit():
+        try:
+            found = registry.household_by_kk(session, cipher, text)
+        except InvalidNumber as exc:
+            fail(exc.code, **exc.params)
+        if found is None:
+            fail("payments.household_not_found", household_id="KK " + text[:4] + "********")
+        return found
+    if not text.isdigit():
+        fail("payments.household_not_found", household_id=text[:20])
+    return int(text)
+
+
+@channel_cli.command("set")
+def channel_set(
+    household: Annotated[str, typer.Argument(help="Household id or family card (KK) number.")],
+    program: Annotated[str, typer.Option(help="Program code, e.g. PKH.")],
+    kind: Annotated[str, typer.Option(help="wallet, emoney or bank.")],
+    user: UserOpt,
+    provider: Annotated[str, typer.Option(help="Configured provider name.")] = "",
+    account: Annotated[str, typer.Option(help="E-wallet (phone) or bank account number.")] = "",
+    bank_code: Annotated[str, typer.Option(help="Beneficiary bank's BI code (bank).")] = "",
+    providers: ProvidersOpt = None,
+) -> None:
+    """Set how a household receives a program's aid; an e-wallet or bank account is checked
+    with the provider and its holder's name with the registry (a mismatch goes to review)."""
+    from bansos.cli import _actor, fail, out, runtime
+    from bansos.db import unit_of_work
+    from bansos.payments import channels
+
+    with runtime() as rt:
+        with unit_of_work(rt.reads) as session:
+            household_id = _household(session, rt.cipher, household)
+        request = channels.ChannelRequest(household_id, program, kind, provider, account,
+                                          bank_code)  # fmt: skip
+        check = None
+        try:
+            if request.destination() is not None:
+                with _providers(providers) as loaded:
+                    check = channels.inquire(loaded.rails, request)
+            with unit_of_work(rt.factory) as session:
+                made = channels.set_channel(session, rt.cipher, request, check,
+                                            _actor(session, user))  # fmt: skip
+                line = (f"Saluran / channel {made.id}: keluarga / household {household_id}, "
+                        f"{made.program_code}: {made.kind} {made.provider} {made.account_mask} "
+                        f"{channels.mask_name(channels.holder_name(rt.cipher, made))}; "
+                        f"nama / name {made.name_match or '-'}; status {made.status} "
+                        f"{made.review_note}")  # fmt: skip
+        except Problem as exc:
+            fail(exc.code, **exc.params)
+    out.print(" ".join(line.split()), highlight=False)
+
+
+@channel_cli.command("decide")
+def channel_decide(
+    channel_id: int,
+    user: UserOpt,
+    reason: Annotated[str, typer.Option(help="Why (what was checked).")],
+    approve: Annotated[bool, typer.Option("--approve/--reject", help="The decision.")] = True,
+) -> None:
+    """Approve or reject a channel in review (an approver other than whoever set it)."""
+    from bansos.cli import _actor, fail, out, runtime
+    from bansos.db import unit_of_work
+    from bansos.payments import channels
+
+    with runtime() as rt, unit_of_work(rt.factory) as session:
+        try:
+            made = channels.decide_channel(session, channel_id, _actor(session, user),
+                                           approve=approve, reason=reason)  # fmt: skip
+        except Problem as exc:
+            fail(exc.code, **exc.params)
+        out.print(f"Saluran / channel {made.id}: status {made.status}")
+
+
+@channel_cli.command("review")
+def channel_review() -> None:
+    """The channels waiting for an approver (account numbers and names masked)."""
+    from rich.table import Table
+
+    from bansos.cli import out, runtime
+    from bansos.db import unit_of_work
+    from bansos.payments import channels
+
+    with runtime() as rt, unit_of_work(rt.reads) as session:
+        table = Table("id", "household", "program", "kind", "provider", "account", "holder",
+                      "name", "why", "set by")  # fmt: skip
+        for c in channels.in_review(session):
+            table.add_row(str(c.id), str(c.household_id), c.program_code, c.kind, c.provider,
+                          c.account_mask, channels.mask_name(channels.holder_name(rt.cipher, c)),
+                          c.name_match, c.review_note, c.requested_by)  # fmt: skip
+        out.print(table)
+
+
+def _report(report: QueueReport) -> None:
+    from bansos.cli import out
+    from bansos.core.money import format_rupiah
+
+    out.print(f"Diantrekan / queued {report.queued}, {format_rupiah(report.total)}")
+    for reason, count in sorted(report.skipped.items()):
+        out.print(f"  dilewati / skipped ({reason}): {count}", highlight=False)
+
+
+@payments_cli.command("queue-cycle")
+def queue_cycle(cycle_id: int, user: UserOpt) -> None:
+    """Queue a payout for every household of a disbursed cycle with a verified e-wallet or bank
+    channel (the money is reserved in the ledger); again queues nobody twice."""
+    from bansos.cli import _actor, fail, runtime
+    from bansos.db import unit_of_work
+    from bansos.payments import service
+
+    with runtime() as rt, unit_of_work(rt.factory) as session:
+        try:
+            made = service.queue_cycle(session, rt.cipher, cycle_id, _actor(session, user))
+        except Problem as exc:
+            fail(exc.code, **exc.params)
+        _report(made)
+
+
+@payments_cli.command("queue-settlements")
+def queue_settlements(
+    user: UserOpt,
+    day: Annotated[
+        str | None, typer.Option("--date", help="Business day (WIB); default: every day.")
+    ] = None,
+    provider: Annotated[
+        str | None, typer.Option(help="The bank rail (default: the only bank configured).")
+    ] = None,
+    providers: ProvidersOpt = None,
+) -> None:
+    """Queue a bank payout for each shop settlement instruction not yet paid."""
+    from datetime import date
+
+    from bansos.cli import _actor, fail, runtime
+    from bansos.db import unit_of_work
+    from bansos.payments import service
+
+    try:
+        business = date.fromisoformat(day) if day else None
+    except ValueError:
+        fail("value.date_format")
+    with _providers(providers) as loaded, runtime() as rt, unit_of_work(rt.factory) as session:
+        try:
+            made = service.queue_settlements(session, rt.cipher, business, _actor(session, user),
+                                             provider=loaded.bank_provider(provider))  # fmt: skip
+        except Problem as exc:
+            fail(exc.code, **exc.params)
+        _report(made)
+
+
+@payments_cli.command("show")
+def show(
+    status: Annotated[str | None, typer.Option(help="Only payouts in this status.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="How many, newest first.")] = 50,
+) -> None:
+    """Payouts, newest first, with totals per status (destinations masked)."""
+    from rich.table import Table
+
+    from bansos.cli import out, runtime
+    from bansos.core.money import format_number, format_rupiah
+    from bansos.db import unit_of_work
+    from bansos.payments import service
+
+    with runtime() as rt, unit_of_work(rt.reads) as session:
+        table = Table("reference", "purpose", "household", "amount", "destination", "status",
+                      "attempt", "checks", "last code")  # fmt: skip
+        for p in service.listing(session, status, limit=limit):
+            table.add_row(p.reference, p.purpose, str(p.household_id or "-"),
+                          format_rupiah(p.amount), p.destination_mask, p.status, str(p.attempt),
+                          str(p.checks), p.last_code or "-")  # fmt: skip
+        out.print(table)
+        for name, (count, total) in sorted(service.counts(session).items()):
+            out.print(f"{name}: {format_number(count)}, {format_rupiah(total)}")
 
 
 if __name__ == "__main__":

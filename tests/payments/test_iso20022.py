@@ -23,16 +23,15 @@ from lxml import etree
 from bansos.core.clock import WIT
 from bansos.core.errors import Problem
 from bansos.core.messages import MESSAGES
+from bansos.payments import camt053, pain001
 from bansos.payments import iso20022 as iso
-from bansos.payments.iso20022 import (
+from bansos.payments.camt053 import iter_camt053, read_camt053, write_camt053
+from bansos.payments.iso20022 import StatementEntry
+from bansos.payments.pain001 import (
     Debtor,
     Payout,
-    StatementEntry,
     check_pain001,
-    iter_camt053,
     iter_pain001_payouts,
-    read_camt053,
-    write_camt053,
     write_pain001,
 )
 
@@ -54,7 +53,7 @@ def payout(n: int, **changes: object) -> Payout:
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
-def write(tmp_path: Path, payouts: list[Payout], **options: object) -> iso.Pain001Result:
+def write(tmp_path: Path, payouts: list[Payout], **options: object) -> pain001.Pain001Result:
     options.setdefault("debtor", DEBTOR)
     options.setdefault("created_at", CREATED)
     return write_pain001(
@@ -87,10 +86,10 @@ def ns(version: str) -> dict[str, str]:
 # --- pain.001 ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("version", iso.PAIN001_VERSIONS)
+@pytest.mark.parametrize("version", pain001.PAIN001_VERSIONS)
 @pytest.mark.parametrize("scheme", ["bic", "bi"])
 def test_pain001_is_valid_against_the_official_schema(
-    tmp_path: Path, version: iso.Pain001Version, scheme: iso.BankIdScheme
+    tmp_path: Path, version: pain001.Pain001Version, scheme: pain001.BankIdScheme
 ) -> None:
     bank = "CENAIDJA" if scheme == "bic" else "014"
     payouts = [payout(n, creditor_bank=bank) for n in range(1, 4)]
@@ -100,7 +99,7 @@ def test_pain001_is_valid_against_the_official_schema(
     data = result.path.read_bytes()
     assert official_errors(data, version) == []
     assert data.startswith(b'<?xml version="1.0" encoding="UTF-8"?>\n')
-    assert result.summary == iso.Pain001Summary(version, "BNS-24-C1", 3, 450_006)
+    assert result.summary == pain001.Pain001Summary(version, "BNS-24-C1", 3, 450_006)
     assert result.truncations == ()
     assert not list(tmp_path.glob("*.part"))
 
@@ -156,8 +155,8 @@ def test_pain001_cuts_long_texts_to_the_schema_and_says_so(tmp_path: Path) -> No
     result = write(tmp_path, payouts)
     assert official_errors(result.path.read_bytes(), "pain.001.001.03") == []
     assert result.truncations == (
-        iso.Truncation(2, "BNS-24-C1-000002", "Cdtr/Nm", 244, 140),
-        iso.Truncation(2, "BNS-24-C1-000002", "RmtInf/Ustrd", 200, 140),
+        pain001.Truncation(2, "BNS-24-C1-000002", "Cdtr/Nm", 244, 140),
+        pain001.Truncation(2, "BNS-24-C1-000002", "RmtInf/Ustrd", 200, 140),
     )
     back = list(iter_pain001_payouts(result.path))[1]
     assert back.creditor_name == " ".join(long_name.split())[:140]
@@ -265,7 +264,7 @@ BIG_BATCH = """
 import re, sys
 from datetime import date, datetime, timezone
 from pathlib import Path
-from bansos.payments.iso20022 import Debtor, Payout, write_pain001
+from bansos.payments.pain001 import Debtor, Payout, write_pain001
 
 def payouts():
     for n in range(100_000):
@@ -469,9 +468,9 @@ def batches(draw: st.DrawFn) -> list[Payout]:
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(payouts=batches(), version=st.sampled_from(iso.PAIN001_VERSIONS))
+@given(payouts=batches(), version=st.sampled_from(pain001.PAIN001_VERSIONS))
 def test_random_batches_validate_and_add_up(
-    tmp_path: Path, payouts: list[Payout], version: iso.Pain001Version
+    tmp_path: Path, payouts: list[Payout], version: pain001.Pain001Version
 ) -> None:
     result = write(tmp_path, payouts, version=version)
     assert official_errors(result.path.read_bytes(), version) == []
@@ -613,8 +612,8 @@ ENTRIES = (
 )  # fmt: skip
 
 
-@pytest.mark.parametrize("version", iso.CAMT053_VERSIONS)
-def test_camt053_writer_round_trips(version: iso.Camt053Version) -> None:
+@pytest.mark.parametrize("version", camt053.CAMT053_VERSIONS)
+def test_camt053_writer_round_trips(version: camt053.Camt053Version) -> None:
     data = write_camt053(
         statement_id="SIM-20240315",
         account="1230004567890",
@@ -763,14 +762,14 @@ def entries(draw: st.DrawFn) -> StatementEntry:
 @given(
     items=st.lists(entries(), max_size=12),
     opening=st.integers(min_value=-(10**14), max_value=10**14),
-    version=st.sampled_from(iso.CAMT053_VERSIONS),
+    version=st.sampled_from(camt053.CAMT053_VERSIONS),
     start=dates,
     days=st.integers(min_value=0, max_value=31),
 )
 def test_camt053_round_trip_property(
     items: list[StatementEntry],
     opening: int,
-    version: iso.Camt053Version,
+    version: camt053.Camt053Version,
     start: date,
     days: int,
 ) -> None:
@@ -797,7 +796,8 @@ def test_camt053_round_trip_property(
 
 
 def test_every_problem_code_raised_here_has_both_languages() -> None:
-    sources = [Path(iso.__file__), Path(iso.__file__).with_name("mt940.py")]
+    sources = [Path(m.__file__) for m in (iso, pain001, camt053)]
+    sources.append(Path(iso.__file__).with_name("mt940.py"))
     codes = {
         code
         for source in sources

@@ -43,13 +43,9 @@ from bansos.payments.rails import (
     PayoutRail,
 )
 from bansos.payments.simulator.faults import FAULTS
-from bansos.payments.snap_client import (
-    RailOptions,
-    SnapRail,
-    TokenBucket,
-    fresh_external_id,
-    payout_external_id,
-)
+from bansos.payments.snap_client import RailOptions, SnapRail
+from bansos.payments.snap_exchange import fresh_external_id, payout_external_id
+from bansos.payments.throttle import TokenBucket
 from tests.payments.simulator_proc import RunningSim, free_port, public_pem, running_simulator
 
 SECRET = b"rahasia-rail-bansos-0123456789"
@@ -420,7 +416,7 @@ class FakeRail:
             return Attempt(payout.reference, Outcome.UNKNOWN, http_status=401)
         booking = self.provider.books.get(payout.reference)
         if booking is None:
-            return Attempt(payout.reference, Outcome.FAILED, http_status=404)
+            return Attempt(payout.reference, Outcome.FAILED, http_status=404, never_received=True)
         booking.queries += 1
         if booking.status == "pending" and booking.queries >= self.provider.settle_after_queries:
             booking.status = "success"
@@ -542,7 +538,7 @@ def test_a_5xx_is_unknown_and_status_says_never_received(harness: Harness) -> No
     assert sent.outcome is Outcome.UNKNOWN and sent.http_status == 500, sent
     assert harness.bookings(payout.reference) == []
     asked = harness.rail.status(payout)
-    assert asked.outcome is Outcome.FAILED, asked
+    assert asked.outcome is Outcome.FAILED and asked.never_received, asked
     # After a definitive FAILED the caller may send the same reference again, as attempt 2.
     retried = harness.rail.send(replace(payout, attempt=2))
     assert retried.outcome is Outcome.SUCCESS, retried
@@ -595,6 +591,7 @@ def test_a_payout_to_a_blocked_or_unknown_account_fails(harness: Harness, which:
 def test_the_status_of_a_payout_never_sent_is_failed(harness: Harness) -> None:
     asked = harness.rail.status(payout_for(harness))
     assert asked.outcome is Outcome.FAILED and asked.http_status == 404, asked
+    assert asked.never_received
 
 
 @pytest.mark.slow
@@ -1062,30 +1059,32 @@ def _found(**changes: object) -> httpx.Response:
 
 
 @pytest.mark.parametrize(
-    ("answer", "expected"),
+    ("answer", "expected", "never_received"),
     [
-        (_answer(404, "4043601"), Outcome.FAILED),
-        (_answer(401, "4013600"), Outcome.UNKNOWN),  # our status call was refused
-        (_answer(400, "4003602"), Outcome.UNKNOWN),
-        (_answer(403, "4033601"), Outcome.UNKNOWN),
-        (_answer(500, "5003601"), Outcome.UNKNOWN),
-        (_answer(404, "4041801"), Outcome.UNKNOWN),  # not a status answer
-        (_found(latestTransactionStatus="06"), Outcome.FAILED),
-        (_found(latestTransactionStatus="04"), Outcome.FAILED),  # refunded
-        (_found(latestTransactionStatus="03"), Outcome.PENDING),
-        (_found(latestTransactionStatus="99"), Outcome.UNKNOWN),
-        (_found(originalPartnerReferenceNo="ANOTHER"), Outcome.UNKNOWN),
-        (_found(serviceCode="38"), Outcome.UNKNOWN),
-        (_found(amount={"value": "1.00", "currency": "IDR"}), Outcome.UNKNOWN),
-        (_found(), Outcome.SUCCESS),
+        (_answer(404, "4043601"), Outcome.FAILED, True),
+        (_answer(401, "4013600"), Outcome.UNKNOWN, False),  # our status call was refused
+        (_answer(400, "4003602"), Outcome.UNKNOWN, False),
+        (_answer(403, "4033601"), Outcome.UNKNOWN, False),
+        (_answer(500, "5003601"), Outcome.UNKNOWN, False),
+        (_answer(404, "4041801"), Outcome.UNKNOWN, False),  # not a status answer
+        (_found(latestTransactionStatus="06"), Outcome.FAILED, False),
+        (_found(latestTransactionStatus="04"), Outcome.FAILED, False),  # refunded
+        (_found(latestTransactionStatus="07"), Outcome.FAILED, True),  # not found
+        (_found(latestTransactionStatus="03"), Outcome.PENDING, False),
+        (_found(latestTransactionStatus="99"), Outcome.UNKNOWN, False),
+        (_found(originalPartnerReferenceNo="ANOTHER"), Outcome.UNKNOWN, False),
+        (_found(serviceCode="38"), Outcome.UNKNOWN, False),
+        (_found(amount={"value": "1.00", "currency": "IDR"}), Outcome.UNKNOWN, False),
+        (_found(), Outcome.SUCCESS, False),
     ],
 )
 def test_status_answers_map_to_outcomes(
-    key: rsa.RSAPrivateKey, answer: httpx.Response, expected: Outcome
+    key: rsa.RSAPrivateKey, answer: httpx.Response, expected: Outcome, never_received: bool
 ) -> None:
     script = Scripted(key, answers=[answer])
     asked = scripted_rail(key, script).status(BANK_PAYOUT)
     assert asked.outcome is expected, asked
+    assert asked.never_received is never_received, asked
     status_call = json.loads(script.seen[-1].content)
     # Only what survives a restart: the reference and the service code, nothing from memory.
     assert status_call == {"originalPartnerReferenceNo": "CYCLE-1-KPM-1", "serviceCode": "18"}

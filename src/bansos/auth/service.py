@@ -48,13 +48,24 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "merchants.manage",
             "credentials.manage",
             "settlement.run",
+            # payouts: choose a household's channel, queue and run the payouts
+            "payments.channel",
+            "payments.run",
         }
     ),
     # Field officers (pendamping, TKSK) check households on the ground and settle ambiguous
     # matches they can see for themselves; they do not build, submit or approve lists.
     "field_officer": frozenset({"registry.read", "lists.verify", "matches.review"}),
     "approver": frozenset(
-        {"registry.read", "lists.decide", "ledger.read", "cycles.decide", "merchants.decide"}
+        {
+            "registry.read",
+            "lists.decide",
+            "ledger.read",
+            "cycles.decide",
+            "merchants.decide",
+            # a payout channel whose holder name did not match (maker-checker)
+            "payments.review",
+        }
     ),
     "auditor": frozenset({"registry.read", "audit.read", "ledger.read"}),
     # Shop staff redeem at their own shop's registered devices and read its statements; every

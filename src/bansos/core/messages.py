@@ -1096,6 +1096,85 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A bank transfer needs the account holder's name from the account inquiry.",
     ),
     # --- end of payout rails ---
+    # --- Payouts: channels, queueing, the worker (payments/channels.py, service.py, config.py) ---
+    "payments.channel_kind": (
+        "Saluran pembayaran harus wallet, emoney atau bank, bukan {kind}.",
+        "The payout channel must be wallet, emoney or bank, not {kind}.",
+    ),
+    "payments.wallet_takes_no_account": (
+        "Dompet program tidak memakai penyedia, nomor rekening atau kode bank.",
+        "The program wallet takes no provider, account number or bank code.",
+    ),
+    "payments.provider_unknown": (
+        "Penyedia pembayaran '{provider}' tidak dikenal (yang dikonfigurasi: {known}).",
+        "Unknown payout provider '{provider}' (configured: {known}).",
+    ),
+    "payments.account_not_found": (
+        "Rekening/akun {account} tidak ditemukan di penyedia.",
+        "Account {account} does not exist at the provider.",
+    ),
+    "payments.account_inactive": (
+        "Rekening/akun {account} tidak aktif atau diblokir dan tidak dapat menerima dana.",
+        "Account {account} is inactive or blocked and cannot receive money.",
+    ),
+    "payments.inquiry_unclear": (
+        "Penyedia tidak memberi jawaban yang jelas atas pengecekan rekening ({detail}); "
+        "coba lagi nanti.",
+        "The provider gave no clear answer to the account inquiry ({detail}); try again later.",
+    ),
+    "payments.inquiry_missing": (
+        "Saluran ini belum dicek ke penyedia (inquiry rekening) untuk nomor yang sama.",
+        "This channel has not been checked with the provider (account inquiry) for that number.",
+    ),
+    "payments.household_not_found": (
+        "Keluarga {household_id} tidak ada di registri.",
+        "Household {household_id} is not in the registry.",
+    ),
+    "payments.channel_not_found": (
+        "Saluran pembayaran {channel_id} tidak ditemukan.",
+        "Payout channel {channel_id} was not found.",
+    ),
+    "payments.channel_not_in_review": (
+        "Saluran pembayaran ini tidak menunggu pemeriksaan (status {status}).",
+        "This payout channel is not awaiting review (status {status}).",
+    ),
+    "payments.own_request": (
+        "Saluran pembayaran yang Anda ajukan sendiri harus diputuskan oleh orang lain.",
+        "A payout channel you set yourself must be decided by somebody else.",
+    ),
+    "payments.reason_required": (
+        "Keputusan atas saluran pembayaran memerlukan alasan.",
+        "A decision on a payout channel needs a reason.",
+    ),
+    "payments.reference_too_long": (
+        "Referensi pembayaran '{reference}' melebihi {max} huruf, angka atau tanda hubung.",
+        "Payout reference '{reference}' exceeds {max} letters, digits or hyphens.",
+    ),
+    "payments.insufficient_funds": (
+        "Saldo sumber tidak cukup untuk pembayaran {reference}.",
+        "The source account cannot cover payout {reference}.",
+    ),
+    "payments.cycle_not_disbursed": (
+        "Siklus {cycle_id} belum disalurkan ke dompet (status {status}).",
+        "Cycle {cycle_id} has not been disbursed to wallets (status {status}).",
+    ),
+    "payments.payout_not_found": (
+        "Pembayaran {payout_id} tidak ditemukan.",
+        "Payout {payout_id} was not found.",
+    ),
+    "payments.providers_missing": (
+        "Konfigurasi penyedia pembayaran belum diberikan: pakai --providers atau {variable}.",
+        "No payout provider configuration given: use --providers or {variable}.",
+    ),
+    "payments.providers_invalid": (
+        "Konfigurasi penyedia pembayaran tidak sah: {detail}",
+        "The payout provider configuration is invalid: {detail}",
+    ),
+    "settlement.not_found": (
+        "Instruksi penyelesaian {settlement_id} tidak ditemukan.",
+        "Settlement instruction {settlement_id} was not found.",
+    ),
+    # --- end of payouts ---
 }
 
 

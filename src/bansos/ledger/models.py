@@ -40,6 +40,10 @@ ACCOUNT_KINDS = {
     "merchant_payable": 5,
     "settlement_clearing": 6,
     "expired_returned": 7,
+    #: Money handed to one payout provider (owner ``rail:<provider>``, per program): pending
+    #: while a payout is in flight, posted once the provider confirms it. Restricted: only a
+    #: return from the provider debits it, and never beyond what it received.
+    "payout_clearing": 8,
 }
 #: What a transfer does.
 TRANSFER_CODES = {
@@ -50,7 +54,8 @@ TRANSFER_CODES = {
     "expiry_return": 5,  # recipient wallet -> program pool (unspent after the expiry rule)
     "redemption": 6,  # recipient wallet -> merchant payable
     "settlement": 7,  # merchant payable -> settlement clearing
-    "payout": 8,  # recipient wallet -> settlement clearing (bank or e-wallet payout)
+    "payout": 8,  # recipient wallet -> payout clearing (bank or e-wallet payout), two-phase
+    "settlement_payout": 9,  # settlement clearing -> payout clearing (a shop's bank transfer)
 }
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Select,
     and_,
     case,
+    delete,
     func,
     insert,
     literal,
@@ -107,6 +108,24 @@ def find_account(session: Session, kind: str, owner: str, program_code: str = ""
     return None if found is None else int(found[0])
 
 
+def find_accounts(
+    session: Session, kind: str, owners: Sequence[str], program_code: str = ""
+) -> dict[str, int]:
+    """Owner -> id of the existing accounts of ``kind`` among ``owners`` (one query per
+    thousand: a payout run looks up a page of wallets at once)."""
+    found: dict[str, int] = {}
+    for start in range(0, len(owners), 1000):
+        rows = session.execute(
+            select(Account.owner, Account.id).where(
+                Account.kind == ACCOUNT_KINDS[kind],
+                Account.program_code == program_code,
+                Account.owner.in_(list(owners[start : start + 1000])),
+            )
+        )
+        found.update({owner: int(account) for owner, account in rows})
+    return found
+
+
 def programs_of(session: Session, kind: str, owner: str) -> list[str]:
     """The programs in which ``owner`` has an account of ``kind``."""
     return list(session.scalars(
@@ -181,48 +200,68 @@ def void_pending(session: Session, pending_id: int, key: str, actor: str) -> Res
     return _resolve(session, pending_id, key, actor, post=False, amount=None)
 
 
+# A pending transfer, whether ``key`` was used before and whether anything resolved it yet, in
+# one round trip.
+_PENDING = (
+    "SELECT t.debit_account_id, t.credit_account_id, t.amount, t.code, t.flags, t.timeout_at, "
+    't.ref, t.ledger, (SELECT e.id FROM ledger_transfers e WHERE e."key" = ?), '
+    "(SELECT r.id FROM ledger_transfers r WHERE r.pending_id = t.id) "
+    "FROM ledger_transfers t WHERE t.id = ?"
+)
+
+
 def _resolve(
     session: Session, pending_id: int, key: str, actor: str, *, post: bool, amount: int | None
 ) -> Result:
-    pending = session.get(Transfer, pending_id)
-    if pending is None or not pending.flags & PENDING:
+    """On the driver, like ``_apply``: a payout run posts thousands of reservations one answer
+    at a time, and through the ORM a post took about 8 ms on PostgreSQL (nine statements,
+    half the time Python); here it is six plain statements, checked as before."""
+    session.flush()  # the driver does not see what the ORM holds back
+    raw = Raw(session)
+    found = raw.one(_PENDING, (key, pending_id))
+    if found is None or not found[4] & PENDING:
         raise LedgerProblem("ledger.pending_not_found", transfer_id=pending_id)
-    value = pending.amount if amount is None else check_amount(amount)
-    if value > pending.amount:
-        raise LedgerProblem("ledger.post_exceeds_pending", pending=pending.amount)
-    row = Transfer(key=key, debit_account_id=pending.debit_account_id,
-                   credit_account_id=pending.credit_account_id, amount=value, code=pending.code,
-                   flags=POST_PENDING if post else VOID_PENDING, pending_id=pending.id,
-                   ref=pending.ref, created_by=actor)  # fmt: skip
-    existing = session.scalar(select(Transfer).where(Transfer.key == key))
+    debit, credit, held, code, _flags, timeout_at, ref, ledger, existing, resolved = found
+    value = held if amount is None else check_amount(amount)
+    if value > held:
+        raise LedgerProblem("ledger.post_exceeds_pending", pending=held)
+    row = Transfer(key=key, debit_account_id=debit, credit_account_id=credit, amount=value,
+                   ledger=ledger, code=code, flags=POST_PENDING if post else VOID_PENDING,
+                   pending_id=pending_id, ref=ref, reason="", created_by=actor,
+                   created_at=now())  # fmt: skip
     if existing is not None:
-        return _replay(existing, row)
-    resolved = session.scalar(select(Transfer.id).where(Transfer.pending_id == pending.id))
+        return _replay(session.get_one(Transfer, existing), row)
     if resolved is not None:
-        raise LedgerProblem("ledger.pending_already_resolved", transfer_id=pending.id)
-    if pending.timeout_at is not None and pending.timeout_at <= now() and post:
-        raise LedgerProblem("ledger.pending_expired", transfer_id=pending.id)
-    sp = session.begin_nested()
+        raise LedgerProblem("ledger.pending_already_resolved", transfer_id=pending_id)
+    lapses = raw.when(timeout_at)
+    if post and lapses is not None and lapses <= now():
+        raise LedgerProblem("ledger.pending_expired", transfer_id=pending_id)
+    raw.run("SAVEPOINT ledger_transfer")
     try:
-        session.add(row)
-        session.flush()
-    except IntegrityError:
-        sp.rollback()
-        raise LedgerProblem("ledger.pending_already_resolved", transfer_id=pending.id) from None
-    # The reservation is released on both sides; what is posted moves.
-    a = pending.amount
+        inserted = raw.one(_INSERT, (
+            key, debit, credit, value, ledger, code, row.flags, pending_id, None, ref, "",
+            actor, raw.stamp(row.created_at),
+        ))  # fmt: skip
+    except raw.integrity_error:  # resolved meanwhile (PostgreSQL made us wait for it)
+        _undo(raw)
+        first = session.scalar(select(Transfer).where(Transfer.key == key))
+        if first is not None:
+            return _replay(first, row)
+        raise LedgerProblem("ledger.pending_already_resolved", transfer_id=pending_id) from None
+    assert inserted is not None
+    row.id = inserted[0]
+    # The reservation is released on both sides; what is posted moves. Lower account id first.
     posted = value if post else 0
-    sides = [
-        (Account.debits_pending, Account.debits_posted, pending.debit_account_id),
-        (Account.credits_pending, Account.credits_posted, pending.credit_account_id),
-    ]
-    for col_pending, col_posted, account in sorted(sides, key=lambda s: s[2]):
-        session.execute(
-            update(Account)
-            .where(Account.id == account)
-            .values({col_pending: col_pending - a, col_posted: col_posted + posted})
+    for account, side in sorted(((debit, "debits"), (credit, "credits"))):
+        raw.run(
+            f"UPDATE ledger_accounts SET {side}_pending = {side}_pending - ?, "  # noqa: S608
+            f"{side}_posted = {side}_posted + ? WHERE id = ?",
+            (held, posted, account),
         )
-    sp.commit()
+        loaded = session.identity_map.get(identity_key(Account, account))
+        if loaded is not None:
+            session.expire(loaded)
+    raw.run("RELEASE SAVEPOINT ledger_transfer")
     return Result(row, False)
 
 
@@ -680,6 +719,100 @@ def transfer_batch(
     )
     sp.commit()
     return BatchResult(int(count), int(total))
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """One pending transfer of :func:`reserve_batch`: from ``debit`` into the batch's one
+    credit account, under its own idempotency ``key``."""
+
+    key: str
+    debit: int
+    amount: int
+    ref: str = ""
+    reason: str = ""
+
+
+def reserve_batch(
+    session: Session, *, credit: int, code: str, rows: Sequence[Reservation], actor: str
+) -> dict[str, int]:
+    """Pending transfers from many accounts into one, set-based: what a payout run needs to
+    reserve a thousand wallets' money towards one provider in a few statements instead of six
+    round trips each. Returns key -> transfer id of the reservations made.
+
+    Each debit account is charged only if it can cover all of its rows of the batch (its own
+    conditional UPDATE); the rows of an account that cannot are removed again, leaving no
+    trace, and are simply missing from the result (the caller decides what to do with them).
+    A key used before is skipped and missing from the result too. The credit account is
+    refused as a whole, like ``transfer``: then nothing of the batch remains.
+    """
+    code_value = TRANSFER_CODES.get(code)
+    if code_value is None:
+        raise LedgerProblem("ledger.transfer_code", transfer_code=code)
+    for row in rows:
+        check_amount(row.amount)
+        if not row.key or len(row.key) > 80:
+            raise LedgerProblem("ledger.key_invalid")
+        if row.debit == credit:
+            raise LedgerProblem("ledger.same_account")
+    if not rows:
+        return {}
+    stamp = now()
+    values = [{"key": r.key, "debit_account_id": r.debit, "credit_account_id": credit,
+               "amount": r.amount, "ledger": IDR, "code": code_value, "flags": PENDING,
+               "ref": r.ref, "reason": r.reason, "created_by": actor, "created_at": stamp}
+              for r in rows]  # fmt: skip
+    sp = session.begin_nested()
+    inserted = session.execute(
+        insert_or_skip(session, Transfer, ["key"]).returning(
+            Transfer.id, Transfer.key, Transfer.debit_account_id, Transfer.amount),
+        values,
+    ).all()  # fmt: skip
+    if not inserted:
+        sp.commit()
+        return {}
+    mine = Transfer.id.in_([row[0] for row in inserted])
+    owed = (
+        select(func.sum(Transfer.amount))
+        .where(mine, Transfer.debit_account_id == Account.id)
+        .scalar_subquery()
+    )
+    room = Account.credits_posted - Account.debits_posted - Account.debits_pending
+    charged = set(session.scalars(
+        update(Account)
+        .where(Account.id.in_({row[2] for row in inserted}), Account.ledger == IDR,
+               (Account.flags.op("&")(DEBITS_MUST_NOT_EXCEED_CREDITS) == 0) | (room >= owed))
+        .values(debits_pending=Account.debits_pending + owed)
+        .returning(Account.id)
+        .execution_options(synchronize_session=False)
+    ).all())  # fmt: skip
+    refused = {row[2] for row in inserted} - charged
+    if refused:
+        session.execute(
+            delete(Transfer).where(mine, Transfer.debit_account_id.in_(refused))
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
+    made = {key: int(tid) for tid, key, debit, _ in inserted if debit not in refused}
+    total = sum(int(amount) for _, _, debit, amount in inserted if debit not in refused)
+    if total:
+        credited = session.execute(
+            update(Account)
+            .where(Account.id == credit, Account.ledger == IDR,
+                   (Account.flags.op("&")(CREDITS_MUST_NOT_EXCEED_DEBITS) == 0)
+                   | (Account.debits_posted - Account.credits_posted - Account.credits_pending
+                      >= total))
+            .values(credits_pending=Account.credits_pending + total)
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
+        if credited.rowcount != 1:  # type: ignore[attr-defined]
+            sp.rollback()
+            raise _why(session, credit, IDR, "ledger.exceeds_debits")
+    for account_id in (*charged, credit):
+        loaded = session.identity_map.get(identity_key(Account, account_id))
+        if loaded is not None:
+            session.expire(loaded)
+    sp.commit()
+    return made
 
 
 def credited_by(session: Session, account_id: int, refs: Sequence[str]) -> int:

@@ -5,7 +5,8 @@ redemption it pays.
 The business day is the Western Indonesian day (WIB, UTC+7). Idempotent per shop, program and
 day: running it again finds the instruction made and moves nothing. The instruction's amount is
 the sum of the redemptions it ties, checked against what the ledger moved; the payout itself
-(pending -> posted when the bank confirms) is the payments work of a later issue.
+(pending -> posted when the bank confirms) is ``payments.service.queue_settlements``, which
+marks the instruction ``paid`` or ``failed`` here when the bank has answered for good.
 """
 
 from __future__ import annotations
@@ -86,6 +87,35 @@ def of_merchant(session: Session, merchant_id: int, business_date: date) -> list
     return list(session.scalars(select(Settlement).where(
         Settlement.merchant_id == merchant_id, Settlement.business_date == business_date)
         .order_by(Settlement.id)))  # fmt: skip
+
+
+def instructed(session: Session, business_date: date | None = None) -> list[Settlement]:
+    """Payout instructions not yet paid (of one business day, or of all days), oldest first."""
+    query = select(Settlement).where(Settlement.status == "instructed")
+    if business_date is not None:
+        query = query.where(Settlement.business_date == business_date)
+    return list(session.scalars(query.order_by(Settlement.id)))
+
+
+def get(session: Session, settlement_id: int) -> Settlement:
+    found = session.get(Settlement, settlement_id)
+    if found is None:
+        raise MerchantProblem("settlement.not_found", settlement_id=settlement_id)
+    return found
+
+
+def mark(session: Session, settlement_id: int, status: str, actor: str, **details: object) -> None:
+    """The bank's final word on an instruction: ``paid`` (the payout was confirmed) or
+    ``failed`` (refused for good: the money is back in settlement clearing and a person must
+    look at the shop's bank details). Audited; an instruction already marked is left alone."""
+    if status not in ("paid", "failed"):
+        raise ValueError(f"settlement status {status!r}")
+    row = get(session, settlement_id)
+    if row.status != "instructed":
+        return
+    row.status = status
+    audit.record(session, actor, f"settlement.{status}", "settlement", str(row.id),
+                 reference=row.reference, amount=row.amount, **details)  # fmt: skip
 
 
 STATEMENT_COLUMNS = ("redemption_id", "settlement_id", "at", "device_time", "program", "amount",

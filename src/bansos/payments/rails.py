@@ -173,6 +173,11 @@ class Attempt:
     external_id: str = ""
     #: The amount the provider reports having moved, when it says.
     amount: int | None = None
+    #: ``status`` only, with outcome FAILED: the provider says it has no such payout at all
+    #: (404xx01, or latestTransactionStatus 07), rather than that it received it and refused.
+    #: Trust it only once the original ``send`` can no longer arrive (its timeout plus a grace
+    #: period, ``codes.CASES``); then the same reference may be sent again as a new attempt.
+    never_received: bool = False
 
 
 class PayoutRail(Protocol):

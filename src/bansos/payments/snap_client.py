@@ -6,14 +6,6 @@ Why it is built this way:
   becomes an ``Attempt``/``AccountCheck`` (see ``rails``), so the payout machinery decides from
   an outcome. A read timeout or a dropped connection on ``send`` is UNKNOWN: the money may have
   moved, so the caller asks ``status`` and never resends under a new reference.
-* **X-EXTERNAL-ID of a payout is derived, not drawn.** SNAP wants it numeric and unique per
-  partner per day, and providers refuse a repeat (409xx00). For ``send`` it is a hash of
-  (provider, partner, reference, attempt) -- see :func:`payout_external_id` -- so a resend of
-  the same attempt after a crash is refused as a duplicate on the same day (and the repeated
-  ``partnerReferenceNo`` is refused on any later day) instead of being paid twice. Only a
-  deliberate new attempt (after a definitive FAILED) gets a new id. Inquiries and status calls
-  move no money and take a fresh random id each time. The two kinds of id start with different
-  digits, so they can never collide, and are 32 digits (the strictest provider limit seen).
 * **Status needs only the payout.** The status inquiry sends ``originalPartnerReferenceNo`` and
   ``serviceCode``, the only mandatory fields (Midtrans' transfer-status-inquiry page). The
   original X-EXTERNAL-ID and date are optional and deliberately left out: a wrong one would make
@@ -27,24 +19,14 @@ Why it is built this way:
   answers 401xx01/401xx03 (the provider forgot or expired it early). If no token can be had, a
   payout request was provably never sent, so ``send`` answers FAILED (retryable when the token
   endpoint was unreachable or busy).
-* **A courtesy rate limit**: a token bucket at the provider's ``requests_per_second`` (burst 1
-  by default, so requests are spaced evenly: providers count a sliding second).
+* **A courtesy rate limit**: a token bucket (``throttle``) at the provider's
+  ``requests_per_second`` (burst 1 by default, so requests are spaced evenly: providers count
+  a sliding second).
 * **Secrets stay secret**: logs carry the provider, path, X-EXTERNAL-ID, HTTP status and
   responseCode, never headers, bodies, the client secret or the access token.
 
-Mapping of what comes back (``codes.classify`` does the responseCode table):
-
-======================================  =========================================
-``send``: 200xx00 / 202xx00             SUCCESS / PENDING (if the echo matches)
-``send``: 409xx00, 409xx01, 404xx18     DUPLICATE
-``send``: 4xx refusals                  FAILED (429, 401xx01/03 retryable)
-``send``: 5xx, unknown code, garbage    UNKNOWN
-``send``: timeout / dropped / refused   UNKNOWN with ``transport`` set
-``send``: no access token               FAILED (never sent)
-``status``: 200xx00                     ``status_outcome(latestTransactionStatus)``
-``status``: 404xx01                     FAILED (the provider never received it)
-``status``: anything else               UNKNOWN
-======================================  =========================================
+What each answer means (the X-EXTERNAL-ID rule and the table of outcomes) is
+``snap_exchange``'s; the rate limit is ``throttle.TokenBucket``.
 
 Configuration beyond ``Provider`` (timeouts, the bank source account) is :class:`RailOptions`,
 read from the same provider mapping by :meth:`RailOptions.from_mapping`.
@@ -52,15 +34,12 @@ read from the same provider mapping by :meth:`RailOptions.from_mapping`.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import re
-import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Literal
@@ -70,16 +49,20 @@ import httpx
 from bansos.core import clock as core_clock
 from bansos.core.errors import Problem
 from bansos.payments import snap
-from bansos.payments.codes import Outcome, ResponseCode, Service, classify, status_outcome
+from bansos.payments.codes import ResponseCode, Service
 from bansos.payments.provider import Provider
-from bansos.payments.rails import (
-    AccountCheck,
-    AccountState,
-    Attempt,
-    Destination,
-    Payout,
-    Transport,
+from bansos.payments.rails import AccountCheck, Attempt, Destination, Payout, Transport
+from bansos.payments.snap_exchange import (
+    ROUTES,
+    Reply,
+    account_check,
+    fresh_external_id,
+    json_object,
+    payout_external_id,
+    send_attempt,
+    status_attempt,
 )
+from bansos.payments.throttle import TokenBucket
 
 if TYPE_CHECKING:
     from bansos.payments.rails import PayoutRail
@@ -92,45 +75,7 @@ TOKEN_PATH = "/v1.0/access-token/b2b"  # noqa: S105 - a path, not a password
 INQUIRY_AMOUNT = 1
 #: Token lifetime assumed when the provider does not say (SNAP's usual 900 s).
 DEFAULT_TOKEN_SECONDS = 900.0
-_EXTERNAL_ID_DIGITS = 32
 _SOURCE_ACCOUNT = re.compile(r"[0-9]{1,19}")
-_INACTIVE_CASES = {"07", "09", "18"}  # 403xx: card blocked, dormant, inactive account
-
-
-@dataclass(frozen=True)
-class _Route:
-    inquiry: str
-    inquiry_service: Service
-    payout: str
-    payout_service: Service
-    status: str
-    status_service: Service
-    name_field: str
-    number_field: str
-
-
-_ROUTES = {
-    "bank": _Route(
-        "/v1.0/account-inquiry-external",
-        Service.ACCOUNT_INQUIRY_EXTERNAL,
-        "/v1.0/transfer-interbank",
-        Service.TRANSFER_INTERBANK,
-        "/v1.0/transfer/status",
-        Service.TRANSFER_STATUS,
-        "beneficiaryAccountName",
-        "beneficiaryAccountNo",
-    ),
-    "emoney": _Route(
-        "/v1.0/emoney/account-inquiry",
-        Service.EMONEY_ACCOUNT_INQUIRY,
-        "/v1.0/emoney/topup",
-        Service.EMONEY_TOPUP,
-        "/v1.0/emoney/topup-status",
-        Service.EMONEY_TOPUP_STATUS,
-        "customerName",
-        "customerNumber",
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -188,121 +133,6 @@ def _check_options(provider: Provider, options: RailOptions) -> None:
         raise bad("source_account")
 
 
-# --- X-EXTERNAL-ID ---------------------------------------------------------------------------
-
-
-def payout_external_id(provider: Provider, reference: str, attempt: int = 1) -> str:
-    """The X-EXTERNAL-ID of a payout request: the same for the same attempt, on any machine.
-
-    "1" then 31 digits of SHA-256 over a versioned tag, the provider, the partner id, the
-    reference and the attempt number. Unique per day in practice (10**31 values) and never equal
-    to a :func:`fresh_external_id`, which starts with "2".
-    """
-    material = f"bansos/snap-x-external-id/v1\x00{provider.name}\x00{provider.partner_id}"
-    material += f"\x00{reference}\x00{attempt}"
-    digest = hashlib.sha256(material.encode("utf-8")).digest()
-    number = int.from_bytes(digest[:16], "big") % 10 ** (_EXTERNAL_ID_DIGITS - 1)
-    return "1" + str(number).zfill(_EXTERNAL_ID_DIGITS - 1)
-
-
-def fresh_external_id() -> str:
-    """A random X-EXTERNAL-ID for calls that move no money (inquiries, status)."""
-    number = secrets.randbelow(10 ** (_EXTERNAL_ID_DIGITS - 1))
-    return "2" + str(number).zfill(_EXTERNAL_ID_DIGITS - 1)
-
-
-# --- Rate limit ------------------------------------------------------------------------------
-
-
-class TokenBucket:
-    """``rate`` requests per second with bursts of ``burst``; ``acquire`` waits its turn.
-
-    Each caller reserves the next slot under the lock and sleeps outside it, so threads are
-    served in arrival order and none holds the lock while waiting.
-    """
-
-    def __init__(
-        self,
-        rate: float,
-        burst: int = 1,
-        *,
-        monotonic: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        if not rate > 0 or burst < 1:
-            raise ValueError("rate must be above 0 and burst at least 1")
-        self.rate = float(rate)
-        self.burst = float(burst)
-        self._monotonic = monotonic
-        self._sleep = sleep
-        self._lock = threading.Lock()
-        self._tokens = self.burst
-        self._last = monotonic()
-
-    def acquire(self) -> float:
-        """Take one token, sleeping until it is due; returns the seconds waited."""
-        with self._lock:
-            now = self._monotonic()
-            self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
-            self._last = now
-            self._tokens -= 1.0
-            wait = -self._tokens / self.rate if self._tokens < 0 else 0.0
-        if wait > 0:
-            self._sleep(wait)
-        return wait
-
-
-# --- One exchange ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Reply:
-    """What one HTTP exchange gave: either a transport failure or a status and a body."""
-
-    stage: Literal["token", "service"]
-    external_id: str = ""
-    http_status: int | None = None
-    transport: Transport | None = None
-    body: Mapping[str, object] = field(default_factory=dict)
-    code: ResponseCode | None = None
-
-    @property
-    def raw_code(self) -> str:
-        value = self.body.get("responseCode")
-        return str(value)[:20] if value is not None else ""
-
-    @property
-    def message(self) -> str:
-        value = self.body.get("responseMessage")
-        if isinstance(value, str):
-            return value[:200]
-        if self.transport is not None:
-            return f"no answer: {self.transport}"
-        if self.http_status is not None and self.code is None:
-            return f"HTTP {self.http_status} without a SNAP responseCode"
-        return ""
-
-    def is_token_refusal(self) -> bool:
-        """401xx01 Invalid Token / 401xx03 Token Not Found: fetch a token and try once more."""
-        code = self.code
-        return (
-            self.stage == "service"
-            and code is not None
-            and self.http_status == 401
-            and code.http_status == 401
-            and code.case in ("01", "03")
-        )
-
-    def answered(self, service: Service) -> ResponseCode | None:
-        """The responseCode if this is a coherent answer of ``service``, else None."""
-        code = self.code
-        if self.stage != "service" or self.transport is not None or code is None:
-            return None
-        if code.http_status != self.http_status or code.service != str(service):
-            return None
-        return code
-
-
 class SnapRail:
     """``PayoutRail`` for one SNAP provider (``provider.kind``: bank or emoney). Thread-safe."""
 
@@ -320,7 +150,7 @@ class SnapRail:
         self.provider = provider
         self.options = options if options is not None else RailOptions()
         _check_options(provider, self.options)
-        self._route = _ROUTES[provider.kind]
+        self._route = ROUTES[provider.kind]
         self._timeout = httpx.Timeout(
             self.options.read_timeout, connect=self.options.connect_timeout
         )
@@ -383,7 +213,7 @@ class SnapRail:
                 "amount": snap.format_amount(INQUIRY_AMOUNT),
             }
         reply = self._call(route.inquiry, payload, None)
-        return self._account_check(destination, reply)
+        return account_check(route, destination, reply)
 
     def send(self, payout: Payout) -> Attempt:
         self._check_destination(payout.destination)
@@ -391,7 +221,7 @@ class SnapRail:
             raise Problem("payments.account_name_missing")
         external_id = payout_external_id(self.provider, payout.reference, payout.attempt)
         reply = self._call(self._route.payout, self._payout_body(payout), external_id)
-        return self._send_attempt(payout, reply)
+        return send_attempt(self._route, payout, reply)
 
     def status(self, payout: Payout) -> Attempt:
         self._check_destination(payout.destination)
@@ -401,7 +231,7 @@ class SnapRail:
             "serviceCode": str(route.payout_service),
         }
         reply = self._call(route.status, payload, None)
-        return self._status_attempt(payout, reply)
+        return status_attempt(route, payout, reply)
 
     # --- Requests ----------------------------------------------------------------------------
 
@@ -443,7 +273,7 @@ class SnapRail:
             body["notes"] = payout.note
         return body
 
-    def _call(self, path: str, payload: Mapping[str, object], external_id: str | None) -> _Reply:
+    def _call(self, path: str, payload: Mapping[str, object], external_id: str | None) -> Reply:
         """One signed service call; once more with a new token if the token was refused.
 
         ``external_id`` None means a fresh one per request (calls that move no money).
@@ -457,9 +287,9 @@ class SnapRail:
         )
         return self._signed_post(path, body, external_id)
 
-    def _signed_post(self, path: str, body: bytes, external_id: str | None) -> _Reply:
+    def _signed_post(self, path: str, body: bytes, external_id: str | None) -> Reply:
         token = self._access_token()
-        if isinstance(token, _Reply):
+        if isinstance(token, Reply):
             return token
         request_id = external_id or fresh_external_id()
         headers = self.provider.service_headers(
@@ -470,7 +300,7 @@ class SnapRail:
             self._forget_token(token)
         return reply
 
-    def _access_token(self) -> str | _Reply:
+    def _access_token(self) -> str | Reply:
         """The cached B2B token, or a fresh one; the failed token exchange when none is had."""
         with self._token_lock:
             if self._token is not None and self._monotonic() < self._token_refresh_at:
@@ -515,7 +345,7 @@ class SnapRail:
         headers: Mapping[str, str],
         stage: Literal["token", "service"],
         external_id: str = "",
-    ) -> _Reply:
+    ) -> Reply:
         self._limiter.acquire()
         started = time.perf_counter()
         transport: Transport
@@ -531,7 +361,7 @@ class SnapRail:
         except httpx.TransportError as exc:  # closed without an answer, reset, protocol error
             transport, error = "dropped", exc
         else:
-            parsed = _json_object(response.content)
+            parsed = json_object(response.content)
             try:
                 code: ResponseCode | None = ResponseCode.parse(parsed.get("responseCode"))
             except Problem:
@@ -545,7 +375,7 @@ class SnapRail:
                 code or "no responseCode",
                 (time.perf_counter() - started) * 1000,
             )
-            return _Reply(stage, external_id, response.status_code, None, parsed, code)
+            return Reply(stage, external_id, response.status_code, None, parsed, code)
         log.warning(
             "%s POST %s external_id=%s -> no answer: %s (%s)",
             self.provider.name,
@@ -554,122 +384,7 @@ class SnapRail:
             transport,
             type(error).__name__,
         )
-        return _Reply(stage, external_id, transport=transport)
-
-    # --- Answers -----------------------------------------------------------------------------
-
-    def _account_check(self, destination: Destination, reply: _Reply) -> AccountCheck:
-        route = self._route
-        code = reply.answered(route.inquiry_service)
-        state, name, room = AccountState.UNKNOWN, "", None
-        if code is not None and (code.http_status, code.case) == (200, "00"):
-            given = reply.body.get(route.name_field)
-            number = reply.body.get(route.number_field, destination.account_number)
-            if isinstance(given, str) and given.strip() and number == destination.account_number:
-                state, name = AccountState.ACTIVE, given.strip()
-                if self.provider.kind == "emoney":
-                    room = _amount_or_none(reply.body.get("maxAmount"))
-        elif code is not None and (code.http_status, code.case) == (404, "11"):
-            state = AccountState.NOT_FOUND
-        elif code is not None and code.http_status == 403 and code.case in _INACTIVE_CASES:
-            state = AccountState.INACTIVE
-        return AccountCheck(
-            destination=destination,
-            state=state,
-            holder_name=name,
-            max_amount=room,
-            response_code=reply.raw_code,
-            response_message=reply.message,
-            http_status=reply.http_status,
-            transport=reply.transport,
-        )
-
-    def _send_attempt(self, payout: Payout, reply: _Reply) -> Attempt:
-        if reply.stage == "token":
-            # The payout request never left: nothing can have been booked.
-            code = reply.code
-            retryable = (
-                reply.transport is not None
-                or code is None
-                or code.outcome is Outcome.UNKNOWN
-                or code.retryable
-            )
-            return Attempt(
-                reference=payout.reference,
-                outcome=Outcome.FAILED,
-                response_code=reply.raw_code,
-                response_message=f"access token: {reply.message}".strip(),
-                http_status=reply.http_status,
-                transport=reply.transport,
-                retryable=retryable,
-            )
-        service = self._route.payout_service
-        outcome, message, amount = Outcome.UNKNOWN, reply.message, None
-        code = reply.answered(service)
-        if code is not None:
-            outcome = classify(str(code), reply.http_status)
-        elif reply.code is not None:
-            message = f"{message} (not a coherent answer of service {service})".strip()
-        if outcome in (Outcome.SUCCESS, Outcome.PENDING):
-            echoed = reply.body.get("partnerReferenceNo")
-            amount, amount_ok = _echoed_amount(reply.body, payout.amount)
-            if echoed not in (None, "", payout.reference) or not amount_ok:
-                outcome = Outcome.UNKNOWN
-                message = f"{message} (the answer does not match the request)".strip()
-        return Attempt(
-            reference=payout.reference,
-            outcome=outcome,
-            provider_reference=_text(reply.body.get("referenceNo")),
-            response_code=reply.raw_code,
-            response_message=message,
-            http_status=reply.http_status,
-            transport=reply.transport,
-            retryable=outcome is Outcome.FAILED and code is not None and code.retryable,
-            external_id=reply.external_id,
-            amount=amount,
-        )
-
-    def _status_attempt(self, payout: Payout, reply: _Reply) -> Attempt:
-        route = self._route
-        code = reply.answered(route.status_service)
-        outcome, message, amount = Outcome.UNKNOWN, reply.message, None
-        if code is not None and (code.http_status, code.case) == (404, "01"):
-            outcome = Outcome.FAILED  # never received (see codes.CASES on when to trust it)
-        elif code is not None and (code.http_status, code.case) == (200, "00"):
-            body = reply.body
-            service = body.get("serviceCode", str(route.payout_service))
-            amount, amount_ok = _echoed_amount(body, payout.amount)
-            if (
-                body.get("originalPartnerReferenceNo") == payout.reference
-                and service == str(route.payout_service)
-                and amount_ok
-            ):
-                outcome = status_outcome(body.get("latestTransactionStatus"))
-                described = _text(body.get("transactionStatusDesc"))
-                message = f"{message}: {described}" if described else message
-            else:
-                message = f"{message} (the answer does not match the payout)"
-        if reply.stage == "token":
-            message = f"access token: {message}".strip()
-        return Attempt(
-            reference=payout.reference,
-            outcome=outcome,
-            provider_reference=_text(reply.body.get("originalReferenceNo")),
-            response_code=reply.raw_code,
-            response_message=message,
-            http_status=reply.http_status,
-            transport=reply.transport,
-            external_id=reply.external_id,
-            amount=amount,
-        )
-
-
-def _json_object(raw: bytes) -> dict[str, object]:
-    try:
-        parsed = json.loads(raw)
-    except (UnicodeDecodeError, ValueError):
-        return {}
-    return parsed if isinstance(parsed, dict) else {}
+        return Reply(stage, external_id, transport=transport)
 
 
 def _seconds(value: object) -> float:
@@ -681,25 +396,6 @@ def _seconds(value: object) -> float:
     except ValueError:
         return DEFAULT_TOKEN_SECONDS
     return seconds if 0 < seconds < 10**7 else DEFAULT_TOKEN_SECONDS
-
-
-def _amount_or_none(value: object) -> int | None:
-    try:
-        return snap.parse_amount(value)
-    except Problem:
-        return None
-
-
-def _echoed_amount(body: Mapping[str, object], expected: int) -> tuple[int | None, bool]:
-    """The amount the provider reports (if any) and whether it is the one we asked for."""
-    if "amount" not in body:
-        return None, True
-    amount = _amount_or_none(body["amount"])
-    return amount, amount == expected
-
-
-def _text(value: object) -> str:
-    return value[:64] if isinstance(value, str) else ""
 
 
 if TYPE_CHECKING:  # pragma: no cover - mypy proves the structural match, nothing runs

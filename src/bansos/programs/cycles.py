@@ -337,6 +337,22 @@ def get(session: Session, cycle_id: int) -> Cycle:
     return _get(session, cycle_id)
 
 
+def credited(
+    session: Session, cycle_id: int, *, after_household: int = 0, limit: int = 1_000
+) -> list[tuple[int, int]]:
+    """``(household id, amount)`` of the cycle's entitlements already credited to wallets,
+    by ascending household id after ``after_household`` (a keyset page: what a payout run
+    walks, however large the cycle)."""
+    cycle = _get(session, cycle_id)
+    rows = session.execute(
+        select(Entitlement.household_id, Entitlement.amount)
+        .where(Entitlement.cycle_id == cycle_id, Entitlement.id <= cycle.paid_through,
+               Entitlement.household_id > after_household)
+        .order_by(Entitlement.household_id).limit(limit)
+    ).all()  # fmt: skip
+    return [(int(h), int(a)) for h, a in rows]
+
+
 def expires_on(session: Session, cycle: Cycle) -> date | None:
     """The first day on which a cycle's unspent money goes back to the pool, from the
     program's ``expiry_months``; None if the program's money does not expire."""

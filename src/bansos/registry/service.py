@@ -274,3 +274,19 @@ def region_level(session: Session, code: str) -> int | None:
     """1 province, 2 regency/city, 3 district; None for an unknown code."""
     region = session.get(Region, code)
     return None if region is None else region.level
+
+
+def account_holder_names(session: Session, household_id: int) -> list[str]:
+    """The names under which a household's bank or e-wallet account may plausibly be held:
+    its living head and spouse (a program pays the family, and PKH pays the mother), or, in a
+    household with neither, every living member. Compared with the holder name an account
+    inquiry returns before a payout channel is trusted."""
+    living = (Person.household_id == household_id, Person.death_date.is_(None))
+    names = session.scalars(
+        select(Person.full_name)
+        .where(*living, Person.relationship.in_(("head", "spouse")))
+        .order_by(Person.id)
+    ).all()
+    if not names:
+        names = session.scalars(select(Person.full_name).where(*living).order_by(Person.id)).all()
+    return list(names)

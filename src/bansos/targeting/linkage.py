@@ -33,7 +33,7 @@ import splink.comparison_library as cl
 from splink import ColumnExpression, DuckDBAPI, Linker, SettingsCreator, block_on
 from splink.blocking_rule_library import CustomRule
 
-from bansos.targeting.names import name_key, normalize_name, sorted_name
+from bansos.targeting.names import COMMON_WORDS, name_key, normalize_name, sorted_name
 
 COLUMNS = (
     "unique_id", "nik", "name", "name_key", "name_sorted", "core", "first_key", "last_key",
@@ -44,13 +44,6 @@ _SCHEMA = pa.schema(
     + [(c, pa.list_(pa.string()) if c == "tokens" else pa.string()) for c in COLUMNS[1:]]
 )
 
-#: Words shared by too many names to say anything when two names share them: Balinese birth
-#: order and caste names, Muslim name prefixes, Batak and other honorific prefixes.
-COMMON_WORDS = frozenset((
-    "i", "ni", "luh", "wayan", "made", "nyoman", "ketut", "putu", "kadek", "komang", "gede",
-    "nengah", "ida", "bagus", "ayu", "gusti", "anak", "agung", "muhammad", "siti", "nur",
-    "abdul", "ahmad", "dewi", "sri", "tri", "dwi", "eka",
-))  # fmt: skip
 #: Gamma (comparison level) of ``name`` meaning "clearly a different name": the else level.
 NAME_DIFFERENT = 0
 #: Gamma of ``nik`` meaning the NIKs are equal (null -1, else 0, one edit outside the serial 1,

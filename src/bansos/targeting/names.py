@@ -36,6 +36,14 @@ _TITLES = frozenset((
     "pak", "bu", "mbah", "mbok", "mas", "mbak", "bang", "kang", "teh", "daeng", "bli", "opung",
     "ompung", "amang", "inang",
 ))  # fmt: skip
+#: Words shared by too many names to say anything when two names share them: Balinese birth
+#: order and caste names, Muslim name prefixes, Batak and other honorific prefixes. (Record
+#: linkage and the payout account-name check both discount them.)
+COMMON_WORDS = frozenset((
+    "i", "ni", "luh", "wayan", "made", "nyoman", "ketut", "putu", "kadek", "komang", "gede",
+    "nengah", "ida", "bagus", "ayu", "gusti", "anak", "agung", "muhammad", "siti", "nur",
+    "abdul", "ahmad", "dewi", "sri", "tri", "dwi", "eka",
+))  # fmt: skip
 #: Pre-1972 (Van Ophuijsen/Soewandi) spellings to today's (EYD), in this order.
 _OLD_SPELLING = (("dj", "j"), ("tj", "c"), ("oe", "u"), ("ch", "kh"), ("sj", "sy"), ("nj", "ny"))
 _NOT_LETTERS = re.compile(r"[^a-z\s]")
