@@ -425,6 +425,70 @@ def queue_settlements(
         _report(made)
 
 
+@payments_cli.command("reconcile")
+def reconcile(
+    day: Annotated[str, typer.Option("--date", help="The WIB day of the payouts, YYYY-MM-DD.")],
+    provider: Annotated[str, typer.Option(help="The rail (provider name) to reconcile.")],
+    statement: Annotated[
+        Path | None,
+        typer.Option(help="The provider's statement for the day: camt.053 (XML) or MT940."),
+    ] = None,
+    providers: ProvidersOpt = None,
+    csv_out: Annotated[Path | None, typer.Option("--csv", help="Write every item here.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the report here.")] = None,
+) -> None:
+    """Our payouts of a day on one rail against what the provider says (its statement file,
+    or else its status API, asked payout by payout): sent, confirmed, failed, returned, open,
+    and every disagreement, worst first. Changes nothing; exits 1 when anything disagrees."""
+    from datetime import date
+
+    from rich.table import Table
+
+    from bansos.cli import fail, out, runtime
+    from bansos.core.money import format_number, format_rupiah
+    from bansos.db import unit_of_work
+    from bansos.payments import reconcile as rec
+
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        fail("payments.date_invalid", value=day)
+    with runtime() as rt, unit_of_work(rt.reads) as session:
+        rows = rec.ours_of_day(session, when, provider)
+        try:
+            if statement is not None:
+                theirs = rec.from_file(statement, provider)
+            else:
+                with _providers(providers) as loaded:
+                    if provider not in loaded.rails:
+                        fail("payments.provider_unknown", provider=provider,
+                             known=", ".join(sorted(loaded.rails)) or "-")  # fmt: skip
+                    theirs = rec.from_status_api(loaded.rails[provider], rt.cipher, rows, when)
+        except Problem as exc:
+            fail(exc.code, **exc.params)
+        report = rec.reconcile(rec.as_ours(rows, when), theirs)
+    table = Table("day", "rail", "sent", *[k.replace("_", " ") for k in rec.KINDS])
+    for line in report.lines:
+        table.add_row(line.day.isoformat(), line.provider,
+                      f"{format_number(line.sent)}\n{format_rupiah(line.sent_amount)}",
+                      *[f"{format_number(line.counts[k])}\n{format_rupiah(line.amounts[k])}"
+                        for k in rec.KINDS])  # fmt: skip
+    out.print(table)
+    for item in report.problems:
+        ours = "-" if item.ours_amount is None else format_rupiah(item.ours_amount)
+        theirs_ = "-" if item.theirs_amount is None else format_rupiah(item.theirs_amount)
+        out.print(f"[red]{item.kind}[/red] {item.reference}: kami / ours {item.ours_status} "
+                  f"{ours}, mereka / theirs {item.theirs_status} {theirs_}")  # fmt: skip
+    if csv_out is not None:
+        csv_out.write_text(rec.to_csv(report))
+    if json_out is not None:
+        json_out.write_text(rec.to_json(report))
+    verdict = "cocok / all agree" if report.ok else f"{len(report.problems)} selisih / disagree"
+    out.print(f"rekonsiliasi / reconciliation: {verdict}")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
 @payments_cli.command("show")
 def show(
     status: Annotated[str | None, typer.Option(help="Only payouts in this status.")] = None,

@@ -4,18 +4,21 @@ decides), a cycle queued and paid, the payouts shown masked, and clean bilingual
 
 from __future__ import annotations
 
+import json
 import subprocess
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 import bansos.all_models  # noqa: F401 - every table known (foreign keys across capabilities)
 from bansos.auth import service as auth
 from bansos.db import make_engine, session_factory, unit_of_work
 from bansos.ledger import service as ledger
-from bansos.payments.models import PayoutChannel
+from bansos.payments.iso20022 import WIB
+from bansos.payments.models import Payout, PayoutChannel
 from tests.commands import BANSOS, cli_env
 from tests.conftest import ENGINES, FreshDatabases
 from tests.payments.payout_world import add_people, disbursed_cycle
@@ -102,6 +105,31 @@ def test_an_operator_pays_a_cycle_through_the_cli(
         assert shown.returncode == 0
         assert f"D{cycle.id}-{mother}" in shown.stdout and "confirmed: 2, Rp400.000" in shown.stdout
         assert all(account_of(h)[1] not in shown.stdout for h in (mother, son))
+        # Reconciled against the provider's status API, per rail: both sides agree...
+        with engine.connect() as conn:
+            sent = conn.execute(select(Payout.sent_at)).scalars().first()
+        assert sent is not None
+        day = sent.replace(tzinfo=sent.tzinfo or UTC).astimezone(WIB).date().isoformat()
+        for name in sorted({account_of(h)[0] for h in (mother, son)}):
+            out = tmp_path / f"{name}.json"
+            agreed = cli("reconcile", "--date", day, "--provider", name, "--json", str(out),
+                         providers=True)  # fmt: skip
+            assert agreed.returncode == 0 and "all agree" in agreed.stdout, agreed.stdout
+            data = json.loads(out.read_text())
+            assert data["ok"] and data["lines"][0]["counts"]["confirmed"] == 1
+        # ... and when our books say a payout failed that the provider booked, it is found,
+        # listed first, and nothing is changed.
+        ref = f"D{cycle.id}-{mother}"
+        with engine.begin() as conn:
+            conn.execute(update(Payout).where(Payout.reference == ref).values(status="failed"))
+        found = cli("reconcile", "--date", day, "--provider", account_of(mother)[0], "--csv",
+                    str(tmp_path / "found.csv"), providers=True)  # fmt: skip
+        assert found.returncode == 1 and f"booked_but_failed_here {ref}" in found.stdout
+        assert f"booked_but_failed_here,yes,{day}," in (tmp_path / "found.csv").read_text()
+        with engine.begin() as conn:
+            assert conn.execute(select(Payout.status).where(
+                Payout.reference == ref)).scalar_one() == "failed"  # fmt: skip
+            conn.execute(update(Payout).where(Payout.reference == ref).values(status="confirmed"))
         settled = cli("queue-settlements", "--user", "siti", providers=True)
         assert settled.returncode == 0 and "queued 0, Rp0" in settled.stdout, settled.stderr
         booked = {str(t["partner_reference_no"]): t["amount"] for t in sim.books()["transactions"]}

@@ -6,16 +6,19 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bansos.payments import camt053, mt940
 from bansos.payments.iso20022 import StatementEntry
 from bansos.payments.reconcile import (
     KINDS,
     Ours,
     Theirs,
+    from_file,
     from_statement,
     reconcile,
     to_csv,
@@ -151,3 +154,28 @@ def test_one_booking_on_a_failed_payout_is_always_caught(rows: list, pick: int) 
     report = reconcile(mine, [theirs(victim.reference, victim.amount)])
     assert [(i.reference, i.kind) for i in report.problems] == [
         (victim.reference, "booked_but_failed_here")]  # fmt: skip
+
+
+def test_a_camt053_statement_file_is_the_providers_side(tmp_path: Path) -> None:
+    booked = [StatementEntry(200_000, "DBIT", "BOOK", DAY, DAY, "D1-1", "BNK001"),
+              StatementEntry(90_000, "DBIT", "BOOK", DAY, DAY, "S7", "BNK002")]  # fmt: skip
+    xml = camt053.write_camt053(
+        statement_id="STMT-1", account="1234567890", opening_balance=1_000_000, entries=booked,
+        period_start=DAY, period_end=DAY, created_at=datetime(2026, 12, 2, tzinfo=UTC),
+    )  # fmt: skip
+    path = tmp_path / "statement.xml"
+    path.write_bytes(xml)
+    found = from_file(path, "BANKSIM")
+    assert [(t.reference, t.amount, t.status, t.source) for t in found] == [
+        ("D1-1", 200_000, "booked", "camt.053"), ("S7", 90_000, "booked", "camt.053")]  # fmt: skip
+    report = reconcile([ours("D1-1", 200_000, "confirmed"), ours("S7", 90_000, "failed")], found)
+    assert [(i.reference, i.kind) for i in report.problems] == [("S7", "booked_but_failed_here")]
+
+
+def test_an_mt940_statement_file_is_read_the_same_way() -> None:
+    path = Path(__file__).parent / "data" / "statement_idr.sta"
+    found = from_file(path, "BANKSIM")
+    entries = [e for s in mt940.read_mt940(path) for e in s.entries if e.end_to_end_id]
+    assert found and len(found) == len(entries)
+    assert {t.source for t in found} == {"mt940"}
+    assert sum(t.amount for t in found) == sum(e.amount for e in entries)

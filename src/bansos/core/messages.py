@@ -1175,6 +1175,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Settlement instruction {settlement_id} was not found.",
     ),
     # --- end of payouts ---
+    # Payments: reconciliation
+    "payments.date_invalid": (
+        "Tanggal tidak sah: {value} (pakai TTTT-BB-HH).",
+        "Not a valid date: {value} (use YYYY-MM-DD).",
+    ),
 }
 
 

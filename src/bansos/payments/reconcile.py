@@ -20,10 +20,20 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Literal
 
-from bansos.payments.iso20022 import StatementEntry
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bansos.core.crypto import FieldCipher
+from bansos.payments import camt053, mt940
+from bansos.payments.codes import Outcome
+from bansos.payments.iso20022 import WIB, StatementEntry
+from bansos.payments.models import Payout
+from bansos.payments.outcomes import rail_payout
+from bansos.payments.rails import PayoutRail
 
 #: Our side of a payout, as the payouts table says.
 OurStatus = Literal["confirmed", "failed", "returned", "open"]
@@ -222,3 +232,55 @@ def to_json(report: Report) -> str:
         "items": [item(i) for i in report.items],
     }
     return json.dumps(whole, ensure_ascii=False, indent=1)  # fmt: skip
+
+
+# -- the two sides, from where they live ---------------------------------------------------------
+
+_OUR_STATUS: dict[str, OurStatus] = {"confirmed": "confirmed", "failed": "failed",
+                                     "returned": "returned"}  # fmt: skip
+
+
+def ours_of_day(session: Session, day: date, provider: str) -> list[Payout]:
+    """Our payouts on ``provider`` sent (or, never sent, queued) on the WIB day ``day``."""
+    start = datetime.combine(day, time(), WIB).astimezone(UTC)
+    end = start + timedelta(days=1)
+    when = func.coalesce(Payout.sent_at, Payout.created_at)
+    return list(session.scalars(
+        select(Payout).where(Payout.provider == provider, when >= start, when < end)
+        .order_by(Payout.id)
+    ))  # fmt: skip
+
+
+def as_ours(rows: Iterable[Payout], day: date) -> list[Ours]:
+    """Anything not settled either way (queued, sending, sent, pending, review) is open."""
+    return [Ours(p.reference, p.provider, day, p.amount, _OUR_STATUS.get(p.status, "open"))
+            for p in rows]  # fmt: skip
+
+
+def from_status_api(rail: PayoutRail, cipher: FieldCipher, rows: Iterable[Payout],
+                    day: date) -> list[Theirs]:  # fmt: skip
+    """Ask the provider about each payout (its status API): booked, pending, or nothing (it
+    has no booking, or refused it)."""
+    found: list[Theirs] = []
+    for p in rows:
+        answer = rail.status(rail_payout(cipher, p))
+        if answer.outcome is Outcome.SUCCESS:
+            status: TheirStatus = "booked"
+        elif answer.outcome is Outcome.PENDING:
+            status = "pending"
+        else:
+            continue
+        amount = answer.amount if answer.amount is not None else p.amount
+        found.append(Theirs(p.reference, p.provider, day, amount, status, "status-api",
+                            answer.provider_reference or ""))  # fmt: skip
+    return found
+
+
+def from_file(path: Path, provider: str) -> list[Theirs]:
+    """A camt.053 (XML) or MT940 statement file, told apart by its first bytes."""
+    head = path.read_bytes()[:200].lstrip()
+    if head.startswith(b"<"):
+        entries = [e for s in camt053.read_camt053(path) for e in s.entries]
+        return from_statement(entries, provider, "camt.053")
+    entries = [e for s in mt940.read_mt940(path) for e in s.entries]
+    return from_statement(entries, provider, "mt940")
