@@ -117,6 +117,14 @@ def test_an_operator_pays_a_cycle_through_the_cli(
             assert agreed.returncode == 0 and "all agree" in agreed.stdout, agreed.stdout
             data = json.loads(out.read_text())
             assert data["ok"] and data["lines"][0]["counts"]["confirmed"] == 1
+            # the same from the provider's camt.053 statement of the day
+            statement = sim.http.get("/sim/statement", params={
+                "date": day, "provider": name, "format": "camt053"})  # fmt: skip
+            assert statement.status_code == 200, statement.text
+            (tmp_path / f"{name}.xml").write_bytes(statement.content)
+            by_file = cli("reconcile", "--date", day, "--provider", name, "--statement",
+                          str(tmp_path / f"{name}.xml"))  # fmt: skip
+            assert by_file.returncode == 0 and "all agree" in by_file.stdout, by_file.stdout
         # ... and when our books say a payout failed that the provider booked, it is found,
         # listed first, and nothing is changed.
         ref = f"D{cycle.id}-{mother}"

@@ -15,7 +15,7 @@ import collections
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -169,16 +169,44 @@ class Simulator:
         return JSONResponse(self.books.snapshot())
 
     async def statement(self, request: Request) -> Response:
-        """JSON lines of one day's bookings; a camt.053 renderer can take the same rows."""
+        """One day's bookings: JSON lines, or with ``format=camt053`` (and a ``provider``) the
+        bank statement of the partner's funding account that reconciliation reads."""
         try:
-            day = date.fromisoformat(request.query_params.get("date", "")).isoformat()
+            day = date.fromisoformat(request.query_params.get("date", ""))
         except ValueError:
             return _error(400, "date=YYYY-MM-DD is required")
         provider = request.query_params.get("provider")
         self._settle()
-        rows = self.books.statement(day, provider)
+        rows = self.books.statement(day.isoformat(), provider)
+        if request.query_params.get("format") == "camt053":
+            if provider is None or self.provider(provider) is None:
+                return _error(400, "provider= (a known provider) is required for camt053")
+            return Response(self._camt053(day, provider, rows), media_type="application/xml")
         lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
         return Response(lines, media_type="application/x-ndjson")
+
+    def _camt053(self, day: date, provider: str, rows: list[dict[str, object]]) -> bytes:
+        """Each booking a debit of the partner's funding account with our reference as the
+        end-to-end id (settled: BOOK, still in progress: PDNG). The opening balance is what
+        the account held before the day's bookings; the simulator keeps one partner per
+        provider in its statements (the first)."""
+        from bansos.payments.camt053 import write_camt053
+        from bansos.payments.iso20022 import StatementEntry
+
+        partner = self.books.snapshot()["partners"]
+        mine = [p for p in partner if p["provider"] == provider][:1]
+        if not mine:
+            return b""
+        entries = [StatementEntry(int(str(r["amount"])), "DBIT",
+                                  "BOOK" if r["status"] == "success" else "PDNG", day, day,
+                                  str(r["partner_reference_no"]), str(r["reference_no"]))
+                   for r in rows if r["partner_id"] == mine[0]["partner_id"]]  # fmt: skip
+        later = self.books.booked_since(day.isoformat(), provider, str(mine[0]["partner_id"]))
+        opening = int(str(mine[0]["balance"])) + later
+        return write_camt053(statement_id=f"{provider}-{day.isoformat()}",
+                             account=str(mine[0]["source_account"]), opening_balance=opening,
+                             entries=entries, period_start=day, period_end=day,
+                             created_at=datetime.now(UTC))  # fmt: skip
 
     async def add_account(self, request: Request) -> Response:
         data = await _json(request)

@@ -293,6 +293,16 @@ class Books:
             where, params = where + " AND provider = ?", [day, provider]
         return [t.as_dict() for t in self._transactions(where, params)]
 
+    def booked_since(self, day: str, provider: str, partner_id: str) -> int:
+        """What the partner's funding account paid out from ``day`` on (to work its opening
+        balance of that day back from today's)."""
+        row = self.db.execute(
+            "SELECT coalesce(sum(amount), 0) FROM transactions WHERE provider = ? "
+            "AND partner_id = ? AND substr(booked_at, 1, 10) >= ?",
+            (provider, partner_id, day),
+        ).fetchone()
+        return int(row[0])
+
     def _transactions(self, where: str, params: list[str]) -> list[Transaction]:
         rows = self.db.execute(
             f"SELECT {_TX_COLUMNS} FROM transactions WHERE {where} ORDER BY id",  # noqa: S608
