@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -64,7 +64,12 @@ class Simulator:
 
     async def access_token(self, request: Request, provider: SimProvider) -> Response:
         now = self.now()
-        raw = await request.body()
+        try:
+            raw = await request.body()
+        except ClientDisconnect:
+            # The caller went away mid-request (a payout process killed): nothing was read,
+            # nothing is booked, and nobody is left to answer, as at a real provider.
+            return Response(status_code=400)
         try:
             self._throttle(provider, now)
             partner = protocol.authenticate_token_request(
@@ -94,7 +99,12 @@ class Simulator:
         handler: services.Handler,
     ) -> Response:
         now = self.now()
-        raw = await request.body()
+        try:
+            raw = await request.body()
+        except ClientDisconnect:
+            # The caller went away mid-request (a payout process killed): nothing was read,
+            # nothing is booked, and nobody is left to answer, as at a real provider.
+            return Response(status_code=400)
         try:
             self._throttle(provider, now)
             partner, external_id, body = protocol.authenticate_service(
