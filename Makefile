@@ -29,10 +29,16 @@ $(DEV_STAMP): $(RUNTIME_STAMP)
 install: $(RUNTIME_STAMP) ## Create .venv and install the package
 install-dev: $(DEV_STAMP) ## Install the development and test tools too
 
-run: install ## Migrate the embedded SQLite database, load demo data once, serve on :8000
+SIM_KIT := var/demo/payments
+
+run: install ## Migrate the embedded SQLite database, load demo data once, serve on :8000 (and the demo bank/e-wallet simulator on :8765)
 	$(BANSOS) db upgrade
 	$(BANSOS) demo load
-	$(BANSOS) serve
+	@if [ -f $(SIM_KIT)/sim/sim.json ]; then \
+	  $(BANSOS) sim-bank --config $(SIM_KIT)/sim/sim.json --books $(SIM_KIT)/sim/books.sqlite3 & \
+	  sim=$$!; trap 'kill $$sim 2>/dev/null' EXIT INT TERM; \
+	  BANSOS_PAYMENT_PROVIDERS=$(CURDIR)/$(SIM_KIT)/ours/providers.yaml $(BANSOS) serve; \
+	else $(BANSOS) serve; fi
 
 lint: install-dev ## ruff (lint and format check) and mypy
 	$(BIN)/ruff check src tests bench

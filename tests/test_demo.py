@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,9 @@ from bansos import demo
 from bansos.auth import service as auth
 from bansos.db import unit_of_work
 from bansos.merchants.models import Merchant
+from bansos.payments import config as payments_config
 from bansos.programs.models import Cycle
+from bansos.registry import service as registry
 from bansos.registry.models import Household, Person
 from bansos.runtime import open_runtime
 from bansos.settings import Settings
@@ -73,6 +76,23 @@ def test_demo_loads_once_with_working_logins(
         assert len(pngs) == 3
         read = zxingcpp.read_barcodes(Image.open(pngs[0]))
         assert len(read) == 1 and read[0].text.startswith("BS1:")
+        # The payment rails: the simulator's accounts are in the names of the households'
+        # heads (so their channels verify), and our providers file loads, secrets apart.
+        kit = tmp_path / "demo" / "payments"
+        sim = json.loads((kit / "sim" / "sim.json").read_text())
+        holders = [(a["number"], a["name"]) for p in sim["providers"] for a in p["accounts"]]
+        assert len(holders) == 2
+        with unit_of_work(rt.factory) as session:
+            names = {n.upper() for hh in session.scalars(select(Household.id))
+                     for n in registry.account_holder_names(session, hh)}  # fmt: skip
+        assert {name for _, name in holders} <= names
+        loaded = payments_config.load(kit / "ours" / "providers.yaml")
+        try:
+            assert sorted(loaded.rails) == ["bank", "wallet"]
+        finally:
+            loaded.close()
+        assert b"PRIVATE KEY" not in (kit / "ours" / "providers.yaml").read_bytes()
+        assert "bansos payments channel set" in (kit / "README.txt").read_text()
         second = demo.load(rt, tmp_path / "demo")
         assert not second.loaded
         with unit_of_work(rt.factory) as session:

@@ -15,6 +15,7 @@ from bansos.auth import service as auth
 from bansos.auth.models import User
 from bansos.db import unit_of_work
 from bansos.merchants import service as merchants
+from bansos.payments import demokit
 from bansos.programs import cycles
 from bansos.programs import service as programs
 from bansos.programs.definition import read_file
@@ -95,6 +96,7 @@ def load(rt: Runtime, out_dir: Path) -> DemoResult:
             cycles.compute(session, cycle.id, operator)
             cycles.submit(session, cycle.id, operator)
         _shops_and_cards(rt, out_dir)
+        _payment_rails(rt, out_dir)
     with unit_of_work(rt.factory) as session:
         # The villages' proposals matched to the registry: a review queue for the field officer.
         matches.run_match(session, rt.cipher, out_dir / "proposals.csv",
@@ -138,3 +140,17 @@ def _shops_and_cards(rt: Runtime, out_dir: Path) -> None:
         for credential_id in issued[:3]:
             data = vouchers.card_data(session, credential_id)
             (cards / f"{data.card_id}.png").write_bytes(card.render_png(data, dpi=200))
+
+
+def _payment_rails(rt: Runtime, out_dir: Path) -> None:
+    """A simulated bank and e-wallet (``bansos sim-bank``, started by ``make run``) holding
+    accounts in the names of two PKH households' heads, and our providers file for them:
+    ``out_dir/payments/README.txt`` says how to pay them (after the PKH cycle is disbursed)."""
+    with unit_of_work(rt.factory) as session:
+        households = vouchers.households_with_wallets(session, "PKH", limit=2)
+        names = [registry.account_holder_names(session, hh)[0] for hh in households]
+    accounts = [
+        demokit.DemoAccount(households[0], "wallet", "081200000001", names[0].upper()),
+        demokit.DemoAccount(households[1], "bank", "1200000002", names[1].upper()),
+    ]
+    demokit.write(out_dir / "payments", accounts)
