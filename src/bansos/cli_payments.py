@@ -489,6 +489,31 @@ def reconcile(
         raise typer.Exit(1)
 
 
+@payments_cli.command("decide")
+def payout_decide(
+    reference: Annotated[str, typer.Argument(help="The payout's reference (D<cycle>-<hh>...).")],
+    user: UserOpt,
+    reason: Annotated[str, typer.Option(help="Why (what reconciliation or the bank showed).")],
+    retry: Annotated[
+        bool, typer.Option("--retry/--void", help="Send again (next attempt) or release it.")
+    ] = True,
+) -> None:
+    """Decide a payout in ``review`` (approver): send it again under the same reference, or
+    void it (the money back in the wallet) once reconciliation shows it was never booked."""
+    from bansos.cli import _actor, fail, out, runtime
+    from bansos.db import unit_of_work
+    from bansos.payments import service
+
+    with runtime() as rt, unit_of_work(rt.factory) as session:
+        try:
+            made = service.decide_review(session, reference, "retry" if retry else "void",
+                                         reason, _actor(session, user))  # fmt: skip
+        except Problem as exc:
+            fail(exc.code, **exc.params)
+        out.print(f"Pembayaran / payout {made.reference}: status {made.status}, "
+                  f"percobaan / attempt {made.attempt}")  # fmt: skip
+
+
 @payments_cli.command("show")
 def show(
     status: Annotated[str | None, typer.Option(help="Only payouts in this status.")] = None,

@@ -138,6 +138,11 @@ def test_an_operator_pays_a_cycle_through_the_cli(
             assert conn.execute(select(Payout.status).where(
                 Payout.reference == ref)).scalar_one() == "failed"  # fmt: skip
             conn.execute(update(Payout).where(Payout.reference == ref).values(status="confirmed"))
+        confirmed = cli("decide", f"D{cycle.id}-{mother}", "--void", "--reason", "cek",
+                        "--user", "budi")  # fmt: skip
+        assert confirmed.returncode == 1 and "is not waiting for a decision" in confirmed.stderr
+        nobody = cli("decide", "D999-1", "--reason", "cek", "--user", "budi")
+        assert nobody.returncode == 1 and "Pembayaran D999-1 tidak ditemukan" in nobody.stderr
         settled = cli("queue-settlements", "--user", "siti", providers=True)
         assert settled.returncode == 0 and "queued 0, Rp0" in settled.stdout, settled.stderr
         booked = {str(t["partner_reference_no"]): t["amount"] for t in sim.books()["transactions"]}

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bansos.auth.service import Actor
 from bansos.core.crypto import FieldCipher
 from bansos.core.errors import Problem
 from bansos.ledger import service as ledger
@@ -296,6 +297,42 @@ def test_our_own_input_refused_by_the_rail_goes_to_review(world: World) -> None:
     p = world.state(payout_id)
     assert (p.status, p.last_code) == ("review", "payments.account_name_missing")
     assert world.moves(payout_id) == ["pending"]
+    world.verify()
+
+
+def test_a_person_decides_a_payout_in_review(world: World) -> None:
+    """Retry: the same reference goes out as the next attempt. Void: the money is back in her
+    wallet. Only the approver role decides, with a reason, and only a payout in review."""
+    operator, approver = Actor("siti", "operator"), Actor("budi", "approver")
+    retried, _ = world.payout()
+    voided, wallet = world.payout()
+    for payout_id in (retried, voided):
+        world.rail.script[world.state(payout_id).reference] = ["raise"]
+    world.run()
+    ref = world.state(retried).reference
+    with pytest.raises(Problem) as exc:
+        service.decide_review(world.db, ref, "retry", "dicek", operator)
+    assert exc.value.code == "auth.forbidden"
+    with pytest.raises(Problem) as exc:
+        service.decide_review(world.db, ref, "retry", "  ", approver)
+    assert exc.value.code == "targeting.reason_required"
+    with pytest.raises(Problem) as exc:
+        service.decide_review(world.db, "D9-404", "void", "dicek", approver)
+    assert exc.value.code == "payments.reference_not_found"
+    service.decide_review(world.db, ref, "retry", "nama penerima dilengkapi", approver)
+    assert (world.state(retried).status, world.state(retried).attempt) == ("queued", 2)
+    assert world.run().results == {"confirmed": 1}
+    assert world.rail.sends(ref) == [1, 2] and world.moves(retried) == ["pending", "post"]
+    with pytest.raises(Problem) as exc:  # decided already: not in review any more
+        service.decide_review(world.db, ref, "void", "dicek", approver)
+    assert exc.value.code == "payments.payout_not_in_review"
+    gone = world.state(voided).reference
+    service.decide_review(world.db, gone, "void", "rekonsiliasi: tidak pernah dibukukan",
+                          approver)  # fmt: skip
+    assert world.state(voided).status == "failed" and world.moves(voided) == ["pending", "void"]
+    assert ledger.balance(world.db, wallet).available == 200_000
+    events = [e.event for e in service.events(world.db, voided)]
+    assert events[-1] == "review.void"
     world.verify()
 
 

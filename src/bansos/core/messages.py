@@ -1180,6 +1180,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Tanggal tidak sah: {value} (pakai TTTT-BB-HH).",
         "Not a valid date: {value} (use YYYY-MM-DD).",
     ),
+    "payments.reference_not_found": (
+        "Pembayaran {reference} tidak ditemukan.",
+        "Payout {reference} not found.",
+    ),
+    "payments.payout_not_in_review": (
+        "Pembayaran {reference} tidak menunggu keputusan (status {status}).",
+        "Payout {reference} is not waiting for a decision (status {status}).",
+    ),
 }
 
 

@@ -352,3 +352,46 @@ def counts(session: Session) -> dict[str, tuple[int, int]]:
 def events(session: Session, payout_id: int) -> list[PayoutEvent]:
     query = select(PayoutEvent).where(PayoutEvent.payout_id == payout_id)
     return list(session.scalars(query.order_by(PayoutEvent.id)))
+
+
+#: What a person may decide for a payout in ``review``.
+ReviewDecision = Literal["retry", "void"]
+
+
+def decide_review(session: Session, reference: str, decision: ReviewDecision, reason: str,
+                  actor: Actor) -> Payout:  # fmt: skip
+    """A person's decision on a payout the machinery would not decide alone (our data refused by
+    the rail, or never received after every attempt). ``retry``: the same reference goes out
+    again as the next attempt. ``void``: the reservation is released and the money is back at
+    its source (her wallet, or settlement clearing) -- to be chosen only once reconciliation
+    shows the provider never booked it. Either way with a reason, an event and the audit
+    trail; the approver role decides (not the operator who runs the payouts)."""
+    auth.need(actor, "payments.review")
+    if not reason.strip():
+        raise Problem("targeting.reason_required")
+    payout = session.scalar(select(Payout).where(Payout.reference == reference))
+    if payout is None:
+        raise Problem("payments.reference_not_found", reference=reference)
+    if payout.status != "review":
+        raise Problem("payments.payout_not_in_review", reference=reference,
+                      status=payout.status)  # fmt: skip
+    moment = clock_now()
+    if decision == "retry":
+        payout.attempt += 1
+        payout.status, payout.next_check_at, payout.checks = "queued", moment, 0
+    else:
+        assert payout.pending_transfer_id is not None
+        ledger.void_pending(session, payout.pending_transfer_id,
+                            f"payout:{payout.reference}:{payout.pending_transfer_id}:void",
+                            actor.username)  # fmt: skip
+        payout.status, payout.next_check_at, payout.resolved_at = "failed", None, moment
+        if payout.settlement_id is not None:
+            settlements.mark(session, payout.settlement_id, "failed", actor.username,
+                             payout=payout.reference, code="review.void")  # fmt: skip
+    add_event(
+        session, payout, f"review.{decision}", detail=reason.strip()[:500], actor=actor.username
+    )
+    audit.record(session, actor.username, f"payout.review_{decision}", "payout",
+                 payout.reference, reason=reason.strip())  # fmt: skip
+    session.flush()
+    return payout
