@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,9 +67,13 @@ class RunningSim:
 
 @contextmanager
 def running_simulator(
-    tmp: Path, config: Mapping[str, object], files: Mapping[str, bytes]
+    tmp: Path,
+    config: Mapping[str, object],
+    files: Mapping[str, bytes],
+    extra: Sequence[str] = (),
 ) -> Iterator[RunningSim]:
-    """``bansos.cli_payments sim-bank`` on a free port with ``config`` (files beside it)."""
+    """``bansos.cli_payments sim-bank`` on a free port with ``config`` (files beside it) and
+    ``extra`` command-line flags."""
     for name, content in files.items():
         (tmp / name).write_bytes(content)
     config_path = tmp / "sim.json"
@@ -86,6 +90,7 @@ def running_simulator(
         str(tmp / "books.sqlite3"),
         "--port",
         str(port),
+        *extra,
     ]
     url = f"http://127.0.0.1:{port}"
     with (tmp / "sim.log").open("wb") as log:

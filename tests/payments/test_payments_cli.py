@@ -15,9 +15,9 @@ from sqlalchemy import select, update
 
 import bansos.all_models  # noqa: F401 - every table known (foreign keys across capabilities)
 from bansos.auth import service as auth
+from bansos.core.clock import WIB
 from bansos.db import make_engine, session_factory, unit_of_work
 from bansos.ledger import service as ledger
-from bansos.payments.iso20022 import WIB
 from bansos.payments.models import Payout, PayoutChannel
 from tests.commands import BANSOS, cli_env
 from tests.conftest import ENGINES, FreshDatabases

@@ -741,9 +741,15 @@ def test_a_full_send_logs_neither_the_secret_nor_the_token(
 def test_the_rate_limit_keeps_under_the_providers_own(world: SimWorld) -> None:
     """The "throttled" provider answers 429 above 2 requests a second."""
 
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:  # the rail's pauses, recorded (and really taken)
+        waits.append(seconds)
+        time.sleep(seconds)
+
     def rail(rate: float) -> SnapRail:
         provider = snap_provider(world.key, world.sim.url, "bank", name="throttled", rate=rate)
-        return SnapRail(provider, options=RailOptions(source_account=SOURCE))
+        return SnapRail(provider, options=RailOptions(source_account=SOURCE), sleep=sleep)
 
     target = Destination("bank", "throttled", ACCOUNTS["bank"]["active"], BANK_CODE)
     with rail(1000) as hasty:
@@ -751,12 +757,12 @@ def test_the_rate_limit_keeps_under_the_providers_own(world: SimWorld) -> None:
     assert any(c.response_code == "4291600" for c in checks), checks
     assert all(c.state is AccountState.UNKNOWN for c in checks if c.response_code == "4291600")
     time.sleep(1.1)  # let the provider's window empty
+    waits.clear()
     with rail(1.8) as polite:
-        started = time.monotonic()
         checks = [polite.inquire(target) for _ in range(3)]
-        elapsed = time.monotonic() - started
     assert [c.state for c in checks] == [AccountState.ACTIVE] * 3, checks
-    assert elapsed >= 3 / 1.8 - 0.05  # token + 3 inquiries: 3 waits of 1/1.8 s
+    # token + 3 inquiries: the limiter held back each call after the first
+    assert len([w for w in waits if w > 0]) == 3, waits
 
 
 def test_a_provider_that_is_down_refuses_and_nothing_is_sent(key: rsa.RSAPrivateKey) -> None:
@@ -1188,15 +1194,20 @@ def test_the_token_bucket_spaces_requests() -> None:
 
 
 def test_the_token_bucket_holds_across_threads() -> None:
-    bucket = TokenBucket(50)
-    started = time.monotonic()
-    threads = [threading.Thread(target=bucket.acquire) for _ in range(20)]
+    """With the clock stopped, 20 threads must each reserve their own slot: one at once, then
+    one every 20 ms (a lost update would hand two threads the same slot)."""
+    waits: list[float] = []
+    bucket = TokenBucket(50, monotonic=Clock(), sleep=lambda _seconds: None)
+
+    def take() -> None:
+        waits.append(bucket.acquire())
+
+    threads = [threading.Thread(target=take) for _ in range(20)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    # One at once, then one every 20 ms: 19 intervals at least.
-    assert time.monotonic() - started >= 19 / 50 - 0.02
+    assert sorted(round(w, 6) for w in waits) == [round(i / 50, 6) for i in range(20)]
 
 
 def test_both_rails_offer_exactly_the_protocols_calls() -> None:

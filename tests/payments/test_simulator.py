@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from bansos.core.errors import Problem
 from bansos.payments import snap
 from bansos.payments.simulator.config import config_from_mapping
 from bansos.payments.simulator.faults import FaultPlan
+from tests.payments.simulator_proc import public_pem, running_simulator
 
 SECRET = b"rahasia-klien-bansos-0123456789"
 CLIENT_KEY, PARTNER_ID, CHANNEL_ID = "BANSOS-CLIENT", "BANSOS", "95221"
@@ -35,17 +35,10 @@ SOURCE = "8880001234"
 FUNDS = 10_000_000
 SITI, BUDI = "1234567890", "1234567891"  # active / blocked bank accounts
 DEWI, AGUS = "081234567890", "081234567891"  # active / blocked wallets
-START_TIMEOUT = 30.0
 _ids = itertools.count(1)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _config(tmp: Path) -> Path:
+def _config() -> dict[str, object]:
     partner = {
         "client_key": CLIENT_KEY,
         "partner_id": PARTNER_ID,
@@ -55,7 +48,7 @@ def _config(tmp: Path) -> Path:
         "source_account": SOURCE,
         "balance": FUNDS,
     }
-    config = {
+    return {
         "zone": "WIB",
         "faults": {"timeout_seconds": 3, "in_progress_seconds": 0, "in_progress_queries": 2},
         "providers": [
@@ -90,9 +83,6 @@ def _config(tmp: Path) -> Path:
             },
         ],
     }
-    path = tmp / "sim.json"
-    path.write_text(json.dumps(config))
-    return path
 
 
 @dataclass
@@ -221,56 +211,12 @@ def code(response: httpx.Response) -> str:
 
 @pytest.fixture(scope="module")
 def sim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sim]:
-    tmp = tmp_path_factory.mktemp("sim")
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    (tmp / "partner.pub.pem").write_bytes(
-        key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    )
-    (tmp / "partner.secret").write_bytes(SECRET + b"\n")
-    port = _free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "bansos.cli_payments",
-        "sim-bank",
-        "--config",
-        str(_config(tmp)),
-        "--books",
-        str(tmp / "books.sqlite3"),
-        "--port",
-        str(port),
-        "--seed",
-        "7",
-    ]
-    log = (tmp / "sim.log").open("wb")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    http = httpx.Client(base_url=url, timeout=10.0)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            try:
-                if http.get("/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("simulator did not start:\n" + (tmp / "sim.log").read_text())
-            time.sleep(0.1)
-        yield Sim(url, http, key, other)
-    finally:
-        http.close()
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:  # pragma: no cover - only when shutdown hangs
-            process.kill()
-            process.wait(10)
-        log.close()
-    assert "Traceback" not in (tmp / "sim.log").read_text()
+    files = {"partner.pub.pem": public_pem(key), "partner.secret": SECRET + b"\n"}
+    tmp = tmp_path_factory.mktemp("sim")
+    with running_simulator(tmp, _config(), files, ("--seed", "7")) as running:
+        yield Sim(running.url, running.http, key, other)
 
 
 @pytest.fixture

@@ -13,21 +13,20 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bansos.auth import service as auth
 from bansos.auth.service import Actor
-from bansos.core.clock import now
+from bansos.core.clock import WIB, now
 from bansos.ledger import service as ledger
 from bansos.merchants.models import Merchant, Settlement
 from bansos.merchants.service import MerchantProblem
 from bansos.transparency import service as audit
 from bansos.vouchers import service as vouchers
 
-WIB = timezone(timedelta(hours=7), "WIB")
 CLEARING_OWNER = "settlement:bank-rail"
 
 

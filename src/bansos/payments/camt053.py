@@ -16,6 +16,7 @@ from typing import Literal
 
 from lxml import etree
 
+from bansos.core.clock import WIB
 from bansos.core.errors import Problem
 from bansos.core.money import format_rupiah
 from bansos.payments.iso20022 import (
@@ -26,7 +27,6 @@ from bansos.payments.iso20022 import (
     MAX_ID,
     MAX_REMITTANCE,
     NAMESPACE_PREFIX,
-    WIB,
     Paths,
     Statement,
     StatementEntry,

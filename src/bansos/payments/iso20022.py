@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta, timezone
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
@@ -52,7 +52,6 @@ SCHEMA_DIR = Path(__file__).with_name("schemas")
 NAMESPACE_PREFIX = "urn:iso:std:iso:20022:tech:xsd:"
 CURRENCY = "IDR"
 #: Western Indonesia Time: the banks' books (and this simulator's) run on Jakarta time.
-WIB = timezone(timedelta(hours=7), "WIB")
 
 MAX_ID = 35  # Max35Text: MsgId, PmtInfId, EndToEndId, statement Id, AcctSvcrRef
 MAX_NAME = 140  # Max140Text: Nm of a party

@@ -27,10 +27,11 @@ from typing import Literal
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bansos.core.clock import WIB
 from bansos.core.crypto import FieldCipher
 from bansos.payments import camt053, mt940
 from bansos.payments.codes import Outcome
-from bansos.payments.iso20022 import WIB, StatementEntry
+from bansos.payments.iso20022 import StatementEntry
 from bansos.payments.models import Payout
 from bansos.payments.outcomes import rail_payout
 from bansos.payments.rails import PayoutRail

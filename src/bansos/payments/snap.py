@@ -38,12 +38,12 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from bansos.core.clock import WIB as WIB  # the zones SNAP timestamps may be in
+from bansos.core.clock import WIT as WIT
 from bansos.core.errors import Problem
 
 #: Indonesia's three zones; SNAP timestamps carry the numeric offset, never the name.
-WIB = timezone(timedelta(hours=7), "WIB")
 WITA = timezone(timedelta(hours=8), "WITA")
-WIT = timezone(timedelta(hours=9), "WIT")
 _ZONES = {"WIB": WIB, "WITA": WITA, "WIT": WIT}
 
 CURRENCY = "IDR"

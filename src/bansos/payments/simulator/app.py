@@ -64,11 +64,8 @@ class Simulator:
 
     async def access_token(self, request: Request, provider: SimProvider) -> Response:
         now = self.now()
-        try:
-            raw = await request.body()
-        except ClientDisconnect:
-            # The caller went away mid-request (a payout process killed): nothing was read,
-            # nothing is booked, and nobody is left to answer, as at a real provider.
+        raw = await _body(request)
+        if raw is None:
             return Response(status_code=400)
         try:
             self._throttle(provider, now)
@@ -99,11 +96,8 @@ class Simulator:
         handler: services.Handler,
     ) -> Response:
         now = self.now()
-        try:
-            raw = await request.body()
-        except ClientDisconnect:
-            # The caller went away mid-request (a payout process killed): nothing was read,
-            # nothing is booked, and nobody is left to answer, as at a real provider.
+        raw = await _body(request)
+        if raw is None:
             return Response(status_code=400)
         try:
             self._throttle(provider, now)
@@ -350,3 +344,13 @@ async def _json(request: Request) -> dict[str, Any]:
 
 def _error(status: int, detail: str) -> Response:
     return JSONResponse({"error": detail}, status_code=status)
+
+
+async def _body(request: Request) -> bytes | None:
+    """The request's bytes, or None when the caller went away mid-request (a payout process
+    killed): nothing was read, nothing is booked, and nobody is left to answer, as at a real
+    provider."""
+    try:
+        return await request.body()
+    except ClientDisconnect:
+        return None
