@@ -19,7 +19,7 @@ from bansos.core.clock import WIB
 from bansos.db import make_engine, session_factory, unit_of_work
 from bansos.ledger import service as ledger
 from bansos.payments.models import Payout, PayoutChannel
-from tests.commands import BANSOS, cli_env
+from tests.commands import BANSOS, upgraded
 from tests.conftest import ENGINES, FreshDatabases
 from tests.payments.payout_world import add_people, disbursed_cycle
 from tests.payments.sim_world import Keys, account_of, providers_file, sim_config, sim_files
@@ -43,10 +43,7 @@ def test_an_operator_pays_a_cycle_through_the_cli(
     kind: str, tmp_path: Path, fresh_databases: FreshDatabases
 ) -> None:
     url = fresh_databases.url(kind)
-    env = cli_env(tmp_path / "var", url)
-    done = subprocess.run([*BANSOS, "db", "upgrade"], env=env, capture_output=True, text=True,
-                          timeout=120, check=False)  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    env = upgraded(tmp_path / "var", url)
     engine = make_engine(url)
     factory = session_factory(engine)
     with unit_of_work(factory) as db:

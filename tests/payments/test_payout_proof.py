@@ -31,7 +31,7 @@ from bansos.core.crypto import FieldCipher, decode_key
 from bansos.db import make_engine, session_factory, unit_of_work
 from bansos.ledger import service as ledger
 from bansos.payments.models import Payout
-from tests.commands import BANSOS, cli_env
+from tests.commands import BANSOS, upgraded
 from tests.conftest import ENGINES, FreshDatabases
 from tests.payments.payout_world import PROGRAM, disbursed_cycle, verified_channels
 from tests.payments.sim_world import (
@@ -87,10 +87,7 @@ def test_payouts_survive_faults_and_a_kill_and_agree_with_the_provider(
     started = time.monotonic()
     url = fresh_databases.url(kind)
     data_dir = tmp_path / "var"
-    env = cli_env(data_dir, url)
-    done = subprocess.run([*BANSOS, "db", "upgrade"], env=env, capture_output=True, text=True,
-                          timeout=120, check=False)  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    env = upgraded(data_dir, url)
     cycle_id, households = _setup(url, data_dir, n)
     assert all(holder_of(h) for h in households)
     timings["setup"] = time.monotonic() - started

@@ -26,7 +26,7 @@ from bansos.programs.definition import read_file
 from bansos.programs.models import Cycle
 from bansos.registry.models import Household
 from bansos.targeting.models import Candidate, CandidateList
-from tests.commands import BANSOS, cli_env
+from tests.commands import BANSOS, upgraded
 from tests.conftest import ENGINES, FreshDatabases
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -64,10 +64,7 @@ def test_kill_9_mid_disbursement_then_rerun_pays_everybody_once(
     kind: str, tmp_path: Path, fresh_databases: FreshDatabases
 ) -> None:
     url = fresh_databases.url(kind)
-    env = cli_env(tmp_path / "var", url)
-    done = subprocess.run([*BANSOS, "db", "upgrade"], env=env, capture_output=True, text=True,
-                          timeout=120, check=False)  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    env = upgraded(tmp_path / "var", url)
     engine = make_engine(url)
     factory = session_factory(engine)
     op, ap = Actor("siti", "operator"), Actor("budi", "approver")
