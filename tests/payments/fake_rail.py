@@ -58,10 +58,7 @@ class ScriptedRail:
     calls: list[tuple[str, str, int]] = field(default_factory=list)
 
     def _check(self, destination: Destination) -> None:
-        if destination.provider != self.name or destination.kind != self.kind:
-            raise Problem("payments.wrong_rail", kind=destination.kind,
-                          destination=destination.provider, rail=self.name,
-                          rail_kind=self.kind)  # fmt: skip
+        destination.check_rail(self.name, self.kind)
 
     def inquire(self, destination: Destination) -> AccountCheck:
         self._check(destination)

@@ -350,14 +350,7 @@ class FakeRail:
         self._session = self.provider.login()
 
     def _check(self, destination: Destination) -> None:
-        if destination.provider != self.provider.name or destination.kind != self.provider.kind:
-            raise Problem(
-                "payments.wrong_rail",
-                kind=destination.kind,
-                destination=destination.provider,
-                rail=self.provider.name,
-                rail_kind=self.provider.kind,
-            )
+        destination.check_rail(self.provider.name, self.provider.kind)
 
     def inquire(self, destination: Destination) -> AccountCheck:
         self._check(destination)

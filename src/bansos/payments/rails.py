@@ -89,6 +89,12 @@ class Destination:
         elif self.bank_code != "":
             raise Problem("payments.bank_code_invalid", value=str(self.bank_code)[:12])
 
+    def check_rail(self, name: str, kind: Kind) -> None:
+        """Refuse a destination of another rail (every rail checks before it calls out)."""
+        if self.provider != name or self.kind != kind:
+            raise Problem("payments.wrong_rail", kind=self.kind, destination=self.provider,
+                          rail=name, rail_kind=kind)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Payout:

@@ -236,14 +236,7 @@ class SnapRail:
     # --- Requests ----------------------------------------------------------------------------
 
     def _check_destination(self, destination: Destination) -> None:
-        if destination.kind != self.provider.kind or destination.provider != self.provider.name:
-            raise Problem(
-                "payments.wrong_rail",
-                kind=destination.kind,
-                destination=destination.provider,
-                rail=self.provider.name,
-                rail_kind=self.provider.kind,
-            )
+        destination.check_rail(self.provider.name, self.provider.kind)
 
     def _payout_body(self, payout: Payout) -> dict[str, object]:
         destination = payout.destination
