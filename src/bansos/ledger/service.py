@@ -216,7 +216,6 @@ def _resolve(
     """On the driver, like ``_apply``: a payout run posts thousands of reservations one answer
     at a time, and through the ORM a post took about 8 ms on PostgreSQL (nine statements,
     half the time Python); here it is six plain statements, checked as before."""
-    session.flush()  # the driver does not see what the ORM holds back
     raw = Raw(session)
     found = raw.one(_PENDING, (key, pending_id))
     if found is None or not found[4] & PENDING:
